@@ -1,0 +1,82 @@
+namespace AgentFactory.Options;
+
+/// <summary>
+/// Every setting of the service, read once at start-up from the environment (and .env) by
+/// <c>SettingsLoader</c>, which names the variable in every error. Durations are TimeSpans.
+/// See docs/configuration.md for the variable behind each property.
+/// </summary>
+public sealed class AgentFactoryOptions
+{
+    /// <summary>AGENTFACTORY_DATA_DIR: embedded database and generated secrets.</summary>
+    public string DataDirectory { get; set; } = "data";
+
+    /// <summary>GITHUB_WEBHOOK_SECRET (≥ 20 characters), else generated into the data directory. Several may be active during rotation.</summary>
+    public IReadOnlyList<string> WebhookSecrets
+    {
+        get => _secrets;
+        set
+        {
+            _secrets = value;
+            _secretBytes = [.. value.Select(System.Text.Encoding.UTF8.GetBytes)];
+        }
+    }
+
+    private IReadOnlyList<string> _secrets = [];
+    private IReadOnlyList<byte[]> _secretBytes = [];
+
+    /// <summary>The webhook secrets as UTF-8 bytes, ready for HMAC.</summary>
+    public IReadOnlyList<byte[]> WebhookSecretBytes() => _secretBytes;
+
+    /// <summary>MANUAL_TRIGGER_TOKEN, else generated into the data directory.</summary>
+    public string ManualTriggerToken { get; set; } = "";
+
+    /// <summary>Where the secrets came from, for messages ("GITHUB_WEBHOOK_SECRET" or a file path). Never the value.</summary>
+    public string WebhookSecretSource { get; set; } = "";
+    public string ManualTokenSource { get; set; } = "";
+
+    /// <summary>DATABASE_URL or SUPABASE_DB_URL; null → embedded SQLite in the data directory.</summary>
+    public string? DatabaseUrl { get; set; }
+
+    public string SqlitePath => Path.Combine(DataDirectory, "agentfactory.db");
+
+    /// <summary>ORCHESTRATOR_LOG_LEVEL: DEBUG, INFO, WARNING, ERROR, CRITICAL.</summary>
+    public string LogLevel { get; set; } = "INFO";
+
+    /// <summary>LOG_FORMAT: "text" or "json".</summary>
+    public string LogFormat { get; set; } = "text";
+
+    /// <summary>TICK_INTERVAL_SECONDS: fallback poll, heartbeat and git sync period.</summary>
+    public TimeSpan TickInterval { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>MAX_CONCURRENT_JOBS per orchestrator instance.</summary>
+    public int MaxConcurrentJobs { get; set; } = 3;
+
+    /// <summary>JOB_LEASE_SECONDS: how long a claim lasts without renewal; renewed every third of it.</summary>
+    public TimeSpan JobLease { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>SHUTDOWN_GRACE_SECONDS: how long running jobs may finish after SIGTERM before they are handed back.</summary>
+    public TimeSpan ShutdownGrace { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>RETRY_BASE_DELAY_SECONDS / RETRY_MAX_DELAY_SECONDS: exponential backoff bounds.</summary>
+    public TimeSpan RetryBaseDelay { get; set; } = TimeSpan.FromSeconds(10);
+    public TimeSpan RetryMaxDelay { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>GIT_SYNC_ENABLED, GIT_SYNC_PATH, GIT_SYNC_TIMEOUT_SECONDS.</summary>
+    public bool GitSyncEnabled { get; set; } = true;
+    public string? GitSyncPath { get; set; }
+    public TimeSpan GitSyncTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>AGENTFACTORY_ROUTING: path of the routing file; null → ./routing.json if present, else the built-in defaults.</summary>
+    public string? RoutingFile { get; set; }
+
+    /// <summary>INSTANCE_NAME: this process's name in leases and heartbeats; defaults to host:pid:random.</summary>
+    public string InstanceName { get; set; } = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid().ToString("N")[..6]}";
+
+    /// <summary>PUBLIC_URL: the address GitHub should deliver to, used only in the set-up hints.</summary>
+    public string? PublicUrl { get; set; }
+
+    public const int MinSecretLength = 20;
+
+    /// <summary>GitHub caps webhook payloads at 25 MB.</summary>
+    public const long MaxWebhookBodyBytes = 25L * 1024 * 1024;
+}

@@ -1,0 +1,77 @@
+using AgentFactory.Events;
+using AgentFactory.Jobs;
+
+namespace AgentFactory.Queue;
+
+/// <summary>
+/// The storage seam: everything the service keeps goes through these methods, implemented once for
+/// SQLite and once for PostgreSQL and held to the same contract suite. Implementations translate
+/// their provider's connection errors into <see cref="StoreUnavailableException"/>.
+/// </summary>
+public interface IJobStore
+{
+    /// <summary>Applies pending schema migrations; safe to call from several instances at once.</summary>
+    Task MigrateAsync(CancellationToken ct);
+
+    /// <summary>Throws <see cref="StoreUnavailableException"/> when the database cannot be reached.</summary>
+    Task PingAsync(CancellationToken ct);
+
+    /// <summary>
+    /// Records a delivery and inserts its jobs in one transaction. A second call with the same
+    /// (hook id, delivery id) changes nothing and reports a duplicate. Returns only after commit.
+    /// </summary>
+    Task<DeliveryResult> RecordDeliveryAsync(NewWebhookEvent delivery, IReadOnlyList<NewJob> jobs, CancellationToken ct);
+
+    Task<long> EnqueueAsync(NewJob job, CancellationToken ct);
+
+    /// <summary>
+    /// Claims up to <paramref name="limit"/> due pending jobs, highest priority first, then oldest,
+    /// marking them running under a lease owned by <paramref name="owner"/>. Safe across instances.
+    /// </summary>
+    Task<IReadOnlyList<JobRecord>> ClaimAsync(string owner, int limit, TimeSpan leaseDuration, CancellationToken ct);
+
+    /// <summary>Extends the given leases; returns the ids whose lease is still held (the rest were lost or cancelled).</summary>
+    Task<IReadOnlySet<long>> RenewLeasesAsync(IReadOnlyCollection<JobLease> leases, TimeSpan leaseDuration, CancellationToken ct);
+
+    /// <summary>Marks the attempt completed. False when the lease is no longer held.</summary>
+    Task<bool> CompleteAsync(JobLease lease, string? output, CancellationToken ct);
+
+    /// <summary>Keeps the attempt's error; back to pending at RetryAt, or failed when RetryAt is null. False when the lease is no longer held.</summary>
+    Task<bool> FailAsync(JobLease lease, JobFailure failure, CancellationToken ct);
+
+    /// <summary>Hands a running job back to the queue without counting the attempt (graceful shutdown).</summary>
+    Task<bool> ReleaseAsync(JobLease lease, CancellationToken ct);
+
+    /// <summary>
+    /// Running jobs whose lease expired (their worker died) go back to pending for another attempt,
+    /// or to failed when they used their last one. Returns how many were rescued.
+    /// </summary>
+    Task<int> RescueExpiredAsync(CancellationToken ct);
+
+    /// <summary>Upserts this instance's heartbeat row in webhook_events (one row per instance).</summary>
+    Task RecordHeartbeatAsync(string instance, string detailsJson, CancellationToken ct);
+
+    Task<HeartbeatRecord?> GetLastHeartbeatAsync(CancellationToken ct);
+
+    Task<JobRecord?> GetJobAsync(long id, CancellationToken ct);
+
+    Task<IReadOnlyList<JobRecord>> ListJobsAsync(JobQuery query, CancellationToken ct);
+
+    /// <summary>Failed or cancelled → pending now, with a fresh set of attempts (errors are kept). False if not in such a state.</summary>
+    Task<bool> RetryJobAsync(long id, CancellationToken ct);
+
+    /// <summary>Pending or running → cancelled. A running job's worker notices at its next lease renewal. False if already finished.</summary>
+    Task<bool> CancelJobAsync(long id, CancellationToken ct);
+
+    Task<IReadOnlyList<WebhookEventRecord>> ListEventsAsync(EventQuery query, CancellationToken ct);
+
+    Task<IReadOnlyDictionary<JobStatus, long>> CountJobsByStatusAsync(CancellationToken ct);
+}
+
+/// <summary>The database cannot be reached or refused the operation for a reason outside the caller's control.</summary>
+public sealed class StoreUnavailableException : Exception
+{
+    public StoreUnavailableException() { }
+    public StoreUnavailableException(string message) : base(message) { }
+    public StoreUnavailableException(string message, Exception inner) : base(message, inner) { }
+}

@@ -1,0 +1,72 @@
+using System.Text.Json;
+
+namespace AgentFactory.Routing;
+
+/// <summary>
+/// The routing file (routing.json): which deliveries become which jobs, which agent runs each job
+/// type, and the agents themselves. The shipped defaults are the guide's four workflows.
+/// </summary>
+public sealed class RoutingConfig
+{
+    public List<RouteRule> Routes { get; set; } = [];
+
+    /// <summary>Job type → how to run it. The key "*" applies to job types not listed.</summary>
+    public Dictionary<string, JobTypeSettings> Jobs { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Agent name → its settings; each has a "kind" ("command", "log", …).</summary>
+    public Dictionary<string, JsonElement> Agents { get; set; } = new(StringComparer.Ordinal);
+
+    public const string AnyJobType = "*";
+
+    /// <summary>The settings for a job type: its own entry, else "*", else the built-in defaults.</summary>
+    public JobTypeSettings SettingsFor(string jobType) =>
+        Jobs.TryGetValue(jobType, out var s) ? s
+        : Jobs.TryGetValue(AnyJobType, out var any) ? any
+        : JobTypeSettings.Default;
+}
+
+/// <summary>
+/// One rule: a delivery whose event (and optionally action, branch, label, repository) matches
+/// becomes a job of <see cref="JobType"/>. Lists match when any entry matches; globs allow '*'.
+/// </summary>
+public sealed class RouteRule
+{
+    /// <summary>X-GitHub-Event value, e.g. "push", "issues"; "*" for any.</summary>
+    public string Event { get; set; } = "";
+
+    /// <summary>Payload "action" values, e.g. ["labeled"]. Empty: any.</summary>
+    public List<string> Actions { get; set; } = [];
+
+    /// <summary>Branch globs; "$default" is the repository's default branch. Push: the pushed branch; pull_request: the base branch.</summary>
+    public List<string> Branches { get; set; } = [];
+
+    /// <summary>Label names: the label just added ("label.name"), else any label on the issue or pull request.</summary>
+    public List<string> Labels { get; set; } = [];
+
+    /// <summary>Repository globs on "owner/name".</summary>
+    public List<string> Repositories { get; set; } = [];
+
+    /// <summary>The job type to create; empty means "github_" + event.</summary>
+    public string JobType { get; set; } = "";
+
+    /// <summary>Higher runs first.</summary>
+    public int Priority { get; set; }
+
+    /// <summary>Whether a push that deletes a branch matches (it has no commits to act on).</summary>
+    public bool IncludeDeletions { get; set; }
+}
+
+/// <summary>How jobs of one type run.</summary>
+public sealed class JobTypeSettings
+{
+    public static JobTypeSettings Default { get; } = new();
+
+    /// <summary>The agent name (a key under "agents", or a built-in such as "log").</summary>
+    public string Agent { get; set; } = "log";
+
+    /// <summary>Attempts before the job ends failed (1 = no retry).</summary>
+    public int MaxAttempts { get; set; } = 3;
+
+    /// <summary>How long one attempt may run before it is cancelled and counted as failed.</summary>
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromMinutes(30);
+}

@@ -1,0 +1,119 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using AgentFactory.Processes;
+
+namespace AgentFactory.Agents.Command;
+
+/// <summary>Settings of a "command" agent in the routing file.</summary>
+public sealed class CommandAgentSettings
+{
+    /// <summary>The program and its arguments, e.g. ["./scripts/deploy.sh", "{{release.tag_name}}"]. No shell is involved.</summary>
+    public List<string> Command { get; set; } = [];
+
+    public string? WorkingDirectory { get; set; }
+
+    /// <summary>Fixed variables given to the command.</summary>
+    public Dictionary<string, string> Env { get; set; } = [];
+
+    /// <summary>Names of the service's own variables the command may see (nothing else is passed).</summary>
+    public List<string> PassEnv { get; set; } = [];
+
+    /// <summary>How much of the output tail is kept on the job.</summary>
+    public int MaxOutputKb { get; set; } = 64;
+}
+
+/// <summary>
+/// Runs a program for each job. The job is on stdin as JSON ({"id","job_type","attempt","payload"})
+/// and its key fields are AF_* variables. The environment is an allowlist: the service's secrets are
+/// never passed unless named in passEnv. Exit code 0 is success; the process group is killed on
+/// timeout or cancellation; the output tail is kept on the job.
+/// </summary>
+public sealed partial class CommandAgent(string name, CommandAgentSettings settings) : IAgent
+{
+    private static readonly string[] BaseVariables = ["PATH", "HOME", "LANG", "LC_ALL", "TZ", "TMPDIR", "USER", "LOGNAME"];
+
+    public string Name { get; } = name;
+
+    public async Task<AgentResult> RunAsync(AgentJob job, CancellationToken ct)
+    {
+        var args = settings.Command.Skip(1).Select(a => Expand(a, job)).ToList();
+        var max = settings.MaxOutputKb * 1024;
+        var result = await ProcessRunner.RunAsync(new ProcessSpec(
+            settings.Command[0], args, BuildEnvironment(job), settings.WorkingDirectory, StdinFor(job), max), ct);
+        return result.ExitCode == 0
+            ? AgentResult.Success(result.Output)
+            : AgentResult.Failure($"command '{settings.Command[0]}' exited with code {result.ExitCode}", result.Output);
+    }
+
+    internal Dictionary<string, string> BuildEnvironment(AgentJob job)
+    {
+        var env = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var name in BaseVariables.Concat(settings.PassEnv))
+            if (Environment.GetEnvironmentVariable(name) is { } v) env[name] = v;
+        env.TryAdd("PATH", "/usr/local/bin:/usr/bin:/bin");
+        foreach (var (k, v) in settings.Env) env[k] = v;
+
+        env["AF_JOB_ID"] = job.Id.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        env["AF_JOB_TYPE"] = job.JobType;
+        env["AF_ATTEMPT"] = job.Attempt.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        env["AF_MAX_ATTEMPTS"] = job.Record.MaxAttempts.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        if (job.Record.EventId is { } eventId) env["AF_EVENT_ID"] = eventId.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        Add(env, "AF_ACTION", job.PayloadString("action"));
+        Add(env, "AF_REPOSITORY", job.PayloadString("repository.full_name"));
+        Add(env, "AF_REF", job.PayloadString("ref") ?? job.PayloadString("pull_request.head.ref"));
+        Add(env, "AF_SHA", job.PayloadString("after") ?? job.PayloadString("pull_request.head.sha"));
+        Add(env, "AF_SENDER", job.PayloadString("sender.login"));
+        Add(env, "AF_RELEASE_TAG", job.PayloadString("release.tag_name"));
+        Add(env, "AF_RELEASE_NAME", job.PayloadString("release.name"));
+        Add(env, "AF_RELEASE_URL", job.PayloadString("release.html_url"));
+        Add(env, "AF_ISSUE_NUMBER", job.PayloadString("issue.number"));
+        Add(env, "AF_PR_NUMBER", job.PayloadString("pull_request.number"));
+        return env;
+    }
+
+    private static void Add(Dictionary<string, string> env, string key, string? value)
+    {
+        if (value is not null) env[key] = value;
+    }
+
+    private static byte[] StdinFor(AgentJob job)
+    {
+        var json = $"{{\"id\":{job.Id},\"job_type\":{JsonSerializer.Serialize(job.JobType)},\"attempt\":{job.Attempt},\"payload\":{job.Payload.GetRawText()}}}\n";
+        return Encoding.UTF8.GetBytes(json);
+    }
+
+    /// <summary>Replaces {{dotted.path}} with that payload value. The result stays one argument: no shell, no word splitting.</summary>
+    internal static string Expand(string argument, AgentJob job) =>
+        Placeholder().Replace(argument, m => job.PayloadString(m.Groups[1].Value) ?? "");
+
+    [GeneratedRegex(@"\{\{\s*([A-Za-z0-9_.]+)\s*\}\}")]
+    private static partial Regex Placeholder();
+}
+
+public sealed class CommandAgentKind : IAgentKind
+{
+    private static readonly JsonSerializerOptions Json = new() { PropertyNameCaseInsensitive = true };
+
+    public string Kind => "command";
+
+    public IAgent Create(string name, JsonElement settings)
+    {
+        CommandAgentSettings parsed;
+        try
+        {
+            parsed = settings.Deserialize<CommandAgentSettings>(Json) ?? new();
+        }
+        catch (JsonException e)
+        {
+            throw new AgentConfigurationException($"agents.{name}: {e.Message}", e);
+        }
+        if (parsed.Command.Count == 0 || string.IsNullOrWhiteSpace(parsed.Command[0]))
+            throw new AgentConfigurationException($"agents.{name}.command must be a list: the program, then its arguments, e.g. [\"./scripts/deploy.sh\", \"{{{{release.tag_name}}}}\"].");
+        if (parsed.MaxOutputKb is < 1 or > 10_240)
+            throw new AgentConfigurationException($"agents.{name}.maxOutputKb must be from 1 to 10240 (got {parsed.MaxOutputKb}).");
+        if (parsed.WorkingDirectory is { } wd && !Directory.Exists(wd))
+            throw new AgentConfigurationException($"agents.{name}.workingDirectory '{wd}' does not exist.");
+        return new CommandAgent(name, parsed);
+    }
+}

@@ -1,0 +1,57 @@
+using System.CommandLine;
+using AgentFactory.Hosting;
+
+namespace AgentFactory.Cli;
+
+/// <summary>The `agentfactory` command line: one executable, one subcommand per task.</summary>
+public static class CliApp
+{
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var root = new RootCommand("Agent Factory: GitHub webhooks → durable queue → orchestrator → agents.");
+        foreach (var command in ServiceCommands.Create()) root.Subcommands.Add(command);
+        foreach (var command in QueueCommands.Create()) root.Subcommands.Add(command);
+        root.Subcommands.Add(SecretCommand.Create());
+
+        var parsed = root.Parse(args);
+        if (parsed.Errors.Count > 0)
+        {
+            foreach (var error in parsed.Errors) await Console.Error.WriteLineAsync(error.Message);
+            await Console.Error.WriteLineAsync("Run 'agentfactory --help' (or 'agentfactory <command> --help') for usage.");
+            return ExitCodes.Usage;
+        }
+        // The host handles SIGTERM/SIGINT itself (graceful drain); do not let the parser force an exit.
+        return await parsed.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });
+    }
+
+    /// <summary>Runs a command body, turning configuration errors into exit code 2 with the message.</summary>
+    public static async Task<int> Guard(Func<Task<int>> body)
+    {
+        try
+        {
+            return await body();
+        }
+        catch (SettingsException e)
+        {
+            await Console.Error.WriteLineAsync("Configuration error:" + Environment.NewLine + e.Message);
+            return ExitCodes.Usage;
+        }
+        catch (AgentFactory.Agents.AgentConfigurationException e)
+        {
+            await Console.Error.WriteLineAsync("Routing file error: " + e.Message);
+            return ExitCodes.Usage;
+        }
+        catch (AgentFactory.Queue.StoreUnavailableException e)
+        {
+            await Console.Error.WriteLineAsync("Database unavailable: " + e.Message);
+            return ExitCodes.Failure;
+        }
+    }
+
+    /// <summary>.env from the working directory, then the settings (generating secrets only where asked).</summary>
+    public static Options.AgentFactoryOptions LoadSettings(bool createSecrets)
+    {
+        DotEnv.Load(Path.Combine(Directory.GetCurrentDirectory(), ".env"));
+        return SettingsLoader.Load(Environment.GetEnvironmentVariable, createSecrets);
+    }
+}

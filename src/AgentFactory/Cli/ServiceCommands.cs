@@ -1,0 +1,57 @@
+using System.CommandLine;
+using AgentFactory.Agents;
+using AgentFactory.Hosting;
+using AgentFactory.Options;
+using AgentFactory.Queue;
+using AgentFactory.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace AgentFactory.Cli;
+
+/// <summary>serve, webhook, orchestrator, migrate.</summary>
+public static class ServiceCommands
+{
+    public static IEnumerable<Command> Create()
+    {
+        yield return Service("serve", "Run the webhook handler and the orchestrator in one process (the default way to run it).", Roles.Both);
+        yield return Service("webhook", "Run only the webhook handler (POST /webhook/github, /webhook/manual, GET /health).", Roles.Webhook);
+        yield return Service("orchestrator", "Run only the orchestrator: claim jobs and run their agents until stopped.", Roles.Orchestrator);
+
+        var migrate = new Command("migrate", "Create or upgrade the database schema, then exit.");
+        migrate.SetAction((_, ct) => CliApp.Guard(async () =>
+        {
+            var options = CliApp.LoadSettings(createSecrets: false);
+            using var host = AppBuilder.Build(options, new RoutingConfig(), Roles.Webhook, "http://127.0.0.1:0");
+            await host.Services.GetRequiredService<IJobStore>().MigrateAsync(ct);
+            Console.WriteLine($"Schema is up to date ({Describe(options)}).");
+            return ExitCodes.Ok;
+        }));
+        yield return migrate;
+    }
+
+    private static Command Service(string name, string description, Roles roles)
+    {
+        var command = new Command(name, description);
+        var urls = new Option<string?>("--urls") { Description = $"Listen address(es), ';'-separated (default {AppBuilder.DefaultUrl}, or ASPNETCORE_URLS)." };
+        if (roles.HasFlag(Roles.Webhook)) command.Options.Add(urls);
+        command.SetAction((parse, ct) => CliApp.Guard(() => RunAsync(roles, parse.GetValue(urls))));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(Roles roles, string? urls)
+    {
+        var options = CliApp.LoadSettings(createSecrets: roles.HasFlag(Roles.Webhook));
+        var (routing, routingSource) = RoutingLoader.Load(options.RoutingFile);
+        using var host = AppBuilder.Build(options, routing, roles, urls);
+        if (roles.HasFlag(Roles.Orchestrator)) host.Services.GetRequiredService<AgentCatalog>(); // a bad agent setting fails now, not at the first job
+        await host.Services.GetRequiredService<IJobStore>().MigrateAsync(CancellationToken.None);
+        await host.StartAsync();
+        Banner.Print(options, roles, routingSource, host);
+        await host.WaitForShutdownAsync();
+        return ExitCodes.Ok;
+    }
+
+    public static string Describe(AgentFactoryOptions options) =>
+        options.DatabaseUrl is null ? $"SQLite at {options.SqlitePath}" : "PostgreSQL (DATABASE_URL)";
+}

@@ -1,0 +1,46 @@
+using AgentFactory.Ingest;
+using AgentFactory.Options;
+using AgentFactory.Routing;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace AgentFactory.Hosting;
+
+/// <summary>Builds the process for a set of roles: a web app when it ingests, a plain host for a lone orchestrator.</summary>
+public static class AppBuilder
+{
+    public const string DefaultUrl = "http://localhost:8000";
+
+    public static IHost Build(AgentFactoryOptions options, RoutingConfig routing, Roles roles, string? urls, Action<IServiceCollection>? configure = null)
+    {
+        if (!roles.HasFlag(Roles.Webhook))
+        {
+            var hostBuilder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+            hostBuilder.Logging.AddAgentFactoryLogging(options);
+            hostBuilder.Services.AddSystemd();
+            hostBuilder.Services.AddAgentFactory(options, routing, roles);
+            configure?.Invoke(hostBuilder.Services);
+            return hostBuilder.Build();
+        }
+
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
+        builder.Logging.AddAgentFactoryLogging(options);
+        builder.Services.AddSystemd();
+        builder.WebHost.UseUrls(urls ?? Environment.GetEnvironmentVariable("ASPNETCORE_URLS") ?? DefaultUrl);
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.AddServerHeader = false;
+            k.Limits.MaxRequestBodySize = AgentFactoryOptions.MaxWebhookBodyBytes;
+            k.Limits.RequestHeadersTimeout = TimeSpan.FromSeconds(10);
+        });
+        builder.Services.AddAgentFactory(options, routing, roles);
+        configure?.Invoke(builder.Services);
+
+        var app = builder.Build();
+        app.MapWebhookEndpoints();
+        app.MapHealthEndpoint();
+        return app;
+    }
+}

@@ -1,0 +1,153 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using AgentFactory.Options;
+
+namespace AgentFactory.Hosting;
+
+/// <summary>A setting is missing or out of range; the message names the variable and the fix.</summary>
+public sealed class SettingsException(string message) : Exception(message);
+
+/// <summary>
+/// Builds <see cref="AgentFactoryOptions"/> from environment variables, once, at start-up. Every
+/// problem is collected and reported together, each naming its variable.
+/// </summary>
+public static class SettingsLoader
+{
+    public static AgentFactoryOptions Load(Func<string, string?> env, bool createSecrets)
+    {
+        var errors = new List<string>();
+        var o = new AgentFactoryOptions
+        {
+            DataDirectory = Path.GetFullPath(Get(env, "AGENTFACTORY_DATA_DIR") ?? "data"),
+            LogLevel = (Get(env, "ORCHESTRATOR_LOG_LEVEL") ?? "INFO").ToUpperInvariant(),
+            LogFormat = (Get(env, "LOG_FORMAT") ?? "text").ToLowerInvariant(),
+            TickInterval = Seconds(env, "TICK_INTERVAL_SECONDS", 60, 1, 86_400, errors),
+            MaxConcurrentJobs = (int)Number(env, "MAX_CONCURRENT_JOBS", 3, 1, 1_000, errors),
+            JobLease = Seconds(env, "JOB_LEASE_SECONDS", 30, 2, 3_600, errors),
+            ShutdownGrace = Seconds(env, "SHUTDOWN_GRACE_SECONDS", 30, 0, 3_600, errors),
+            RetryBaseDelay = Seconds(env, "RETRY_BASE_DELAY_SECONDS", 10, 0, 86_400, errors),
+            RetryMaxDelay = Seconds(env, "RETRY_MAX_DELAY_SECONDS", 3_600, 0, 604_800, errors),
+            GitSyncEnabled = Bool(env, "GIT_SYNC_ENABLED", true, errors),
+            GitSyncPath = Get(env, "GIT_SYNC_PATH"),
+            GitSyncTimeout = Seconds(env, "GIT_SYNC_TIMEOUT_SECONDS", 60, 1, 3_600, errors),
+            RoutingFile = Get(env, "AGENTFACTORY_ROUTING"),
+            PublicUrl = Get(env, "PUBLIC_URL"),
+            DatabaseUrl = Get(env, "DATABASE_URL") ?? Get(env, "SUPABASE_DB_URL"),
+        };
+        if (Get(env, "INSTANCE_NAME") is { } name) o.InstanceName = name;
+
+        if (o.LogLevel is not ("TRACE" or "DEBUG" or "INFO" or "WARNING" or "ERROR" or "CRITICAL"))
+            errors.Add($"ORCHESTRATOR_LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL (got '{o.LogLevel}').");
+        if (o.LogFormat is not ("text" or "json"))
+            errors.Add($"LOG_FORMAT must be 'text' or 'json' (got '{o.LogFormat}').");
+        if (o.RetryMaxDelay < o.RetryBaseDelay)
+            errors.Add("RETRY_MAX_DELAY_SECONDS must be at least RETRY_BASE_DELAY_SECONDS.");
+        if (o.DatabaseUrl is null && (Get(env, "SUPABASE_URL") is not null || Get(env, "SUPABASE_KEY") is not null))
+            errors.Add("SUPABASE_URL/SUPABASE_KEY are the REST API credentials; this service talks to Postgres directly. " +
+                       "Set DATABASE_URL (or SUPABASE_DB_URL) to the connection string from the Supabase dashboard: " +
+                       "Project → Connect → Connection string (URI), e.g. postgresql://postgres.<ref>:<password>@<host>:5432/postgres. " +
+                       "Or unset SUPABASE_URL/SUPABASE_KEY to use the embedded SQLite queue.");
+
+        var secrets = SplitSecrets(Get(env, "GITHUB_WEBHOOK_SECRET"));
+        if (secrets.Count > 0)
+        {
+            foreach (var s in secrets.Where(s => s.Length < AgentFactoryOptions.MinSecretLength))
+                errors.Add($"GITHUB_WEBHOOK_SECRET must be at least {AgentFactoryOptions.MinSecretLength} characters (this one has {s.Length}). Generate one with: agentfactory secret");
+            o.WebhookSecrets = secrets;
+            o.WebhookSecretSource = "GITHUB_WEBHOOK_SECRET";
+        }
+        var token = Get(env, "MANUAL_TRIGGER_TOKEN");
+        if (token is not null)
+        {
+            if (token.Length < 16) errors.Add($"MANUAL_TRIGGER_TOKEN must be at least 16 characters (this one has {token.Length}).");
+            o.ManualTriggerToken = token;
+            o.ManualTokenSource = "MANUAL_TRIGGER_TOKEN";
+        }
+
+        if (errors.Count > 0) throw new SettingsException(string.Join(Environment.NewLine, errors));
+
+        if (createSecrets)
+        {
+            if (o.WebhookSecrets.Count == 0)
+            {
+                var (value, path) = SecretFile(o.DataDirectory, "webhook-secret");
+                o.WebhookSecrets = [value];
+                o.WebhookSecretSource = path;
+            }
+            if (o.ManualTriggerToken.Length == 0)
+            {
+                var (value, path) = SecretFile(o.DataDirectory, "manual-token");
+                o.ManualTriggerToken = value;
+                o.ManualTokenSource = path;
+            }
+        }
+        return o;
+    }
+
+    /// <summary>Files created by this run (for the first-run hints).</summary>
+    public static List<string> CreatedSecretFiles { get; } = [];
+
+    /// <summary>A strong random secret: 32 random bytes, base64url (like Python's secrets.token_urlsafe(32)).</summary>
+    public static string NewSecret() => Convert.ToBase64String(RandomNumberGenerator.GetBytes(32))
+        .TrimEnd('=').Replace('+', '-').Replace('/', '_');
+
+    private static (string Value, string Path) SecretFile(string dataDir, string name)
+    {
+        Directory.CreateDirectory(dataDir);
+        var path = Path.Combine(dataDir, name);
+        if (File.Exists(path))
+        {
+            var existing = File.ReadAllText(path).Trim();
+            if (existing.Length >= AgentFactoryOptions.MinSecretLength) return (existing, path);
+            throw new SettingsException($"{path} holds a secret shorter than {AgentFactoryOptions.MinSecretLength} characters. Delete the file to generate a new one.");
+        }
+        var secret = NewSecret();
+        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        using (var stream = new FileStream(path, options))
+        using (var writer = new StreamWriter(stream))
+            writer.Write(secret + "\n");
+        CreatedSecretFiles.Add(path);
+        return (secret, path);
+    }
+
+    private static List<string> SplitSecrets(string? value) =>
+        value is null ? [] : [.. value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)];
+
+    /// <summary>VAR, or the contents of the file named by VAR_FILE (Docker/systemd secrets).</summary>
+    private static string? Get(Func<string, string?> env, string name)
+    {
+        var value = env(name);
+        if (string.IsNullOrWhiteSpace(value) && env(name + "_FILE") is { Length: > 0 } file)
+        {
+            try { value = File.ReadAllText(file).Trim(); }
+            catch (IOException e) { throw new SettingsException($"{name}_FILE points to '{file}', which cannot be read: {e.Message}"); }
+            catch (UnauthorizedAccessException) { throw new SettingsException($"{name}_FILE points to '{file}', which this user may not read."); }
+        }
+        return string.IsNullOrWhiteSpace(value) ? null : value.Trim();
+    }
+
+    private static TimeSpan Seconds(Func<string, string?> env, string name, double fallback, double min, double max, List<string> errors) =>
+        TimeSpan.FromSeconds(Number(env, name, fallback, min, max, errors));
+
+    private static double Number(Func<string, string?> env, string name, double fallback, double min, double max, List<string> errors)
+    {
+        var raw = Get(env, name);
+        if (raw is null) return fallback;
+        if (double.TryParse(raw, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && v >= min && v <= max) return v;
+        errors.Add($"{name} must be a number from {min} to {max} (got '{raw}').");
+        return fallback;
+    }
+
+    private static bool Bool(Func<string, string?> env, string name, bool fallback, List<string> errors)
+    {
+        var raw = Get(env, name);
+        switch (raw?.ToLowerInvariant())
+        {
+            case null: return fallback;
+            case "true" or "1" or "yes" or "on": return true;
+            case "false" or "0" or "no" or "off": return false;
+            default: errors.Add($"{name} must be true or false (got '{raw}')."); return fallback;
+        }
+    }
+}

@@ -1,0 +1,140 @@
+using System.Text;
+using System.Text.Json;
+using AgentFactory.Events;
+using AgentFactory.Jobs;
+using AgentFactory.Options;
+using AgentFactory.Queue;
+using AgentFactory.Routing;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Extensions.Logging;
+
+namespace AgentFactory.Ingest;
+
+/// <summary>
+/// POST /webhook/github: verify the signature over the raw body, parse, route, then store the
+/// delivery and its jobs in one transaction and only then answer 2xx. Work happens in the
+/// orchestrator, never inside the request.
+/// </summary>
+public static partial class WebhookEndpoints
+{
+    public static IEndpointRouteBuilder MapWebhookEndpoints(this IEndpointRouteBuilder app)
+    {
+        app.MapPost("/webhook/github", ReceiveGitHubAsync);
+        app.MapPost("/webhook/manual", ManualTrigger.HandleAsync);
+        return app;
+    }
+
+    internal static async Task<IResult> ReceiveGitHubAsync(
+        HttpContext http, IJobStore store, Router router, AgentFactoryOptions options, ILoggerFactory logs)
+    {
+        var log = logs.CreateLogger("AgentFactory.Ingest");
+        var body = await RequestBody.ReadAsync(http, AgentFactoryOptions.MaxWebhookBodyBytes);
+        if (body is null)
+            return Problems.Of(StatusCodes.Status413PayloadTooLarge, "payload_too_large",
+                $"The body is larger than GitHub's {AgentFactoryOptions.MaxWebhookBodyBytes / (1024 * 1024)} MB webhook limit.");
+
+        var signature = WebhookSignature.Verify(http.Request.Headers["X-Hub-Signature-256"], options.WebhookSecretBytes(), body);
+        if (signature != SignatureResult.Valid)
+        {
+            LogRejected(log, signature.ToString(), http.Connection.RemoteIpAddress?.ToString() ?? "?");
+            return Problems.Of(StatusCodes.Status401Unauthorized, "invalid_signature", signature switch
+            {
+                SignatureResult.Missing => "The X-Hub-Signature-256 header is missing. Set a secret on the GitHub webhook equal to GITHUB_WEBHOOK_SECRET.",
+                SignatureResult.Malformed => "The X-Hub-Signature-256 header is not of the form sha256=<64 hex digits>.",
+                _ => "The X-Hub-Signature-256 signature does not match. The webhook's secret on GitHub must equal GITHUB_WEBHOOK_SECRET (or the generated data/webhook-secret).",
+            });
+        }
+
+        var (delivery, headerProblem) = GitHubDelivery.From(http.Request.Headers);
+        if (delivery is null) return Problems.Of(StatusCodes.Status400BadRequest, "bad_headers", headerProblem!);
+
+        var (json, payloadProblem, payloadStatus) = PayloadJson(http.Request.ContentType, body);
+        if (json is null) return Problems.Of(payloadStatus, payloadStatus == 415 ? "unsupported_content_type" : "malformed_payload", payloadProblem!);
+
+        IReadOnlyList<RoutedJob> routed;
+        string? action, repository;
+        try
+        {
+            using var doc = JsonDocument.Parse(json);
+            if (doc.RootElement.ValueKind != JsonValueKind.Object)
+                return Problems.Of(StatusCodes.Status400BadRequest, "malformed_payload", "The payload must be a JSON object.");
+            routed = delivery.Event == "ping" ? [] : router.Route(delivery.Event, doc.RootElement);
+            action = Router.Str(doc.RootElement, "action");
+            repository = Router.Str(doc.RootElement, "repository", "full_name");
+        }
+        catch (JsonException e)
+        {
+            return Problems.Of(StatusCodes.Status400BadRequest, "malformed_payload", $"The payload is not valid JSON: {e.Message}");
+        }
+
+        var jobs = routed.Select(r =>
+        {
+            var settings = router.Config.SettingsFor(r.JobType);
+            return new NewJob(r.JobType, json, r.Priority, settings.MaxAttempts);
+        }).ToList();
+
+        DeliveryResult result;
+        try
+        {
+            result = await store.RecordDeliveryAsync(
+                new NewWebhookEvent(delivery.DeliveryId, delivery.HookId, delivery.Event, action, repository, json), jobs, http.RequestAborted);
+        }
+        catch (StoreUnavailableException e)
+        {
+            LogStoreDown(log, delivery.DeliveryId, e.Message);
+            return Problems.StoreUnavailable(http);
+        }
+
+        LogReceived(log, delivery.Event, action ?? "-", delivery.DeliveryId, result.Duplicate, result.JobIds.Count);
+        if (result.Duplicate)
+            return TypedResults.Ok(new { status = "duplicate", delivery = delivery.DeliveryId, event_id = result.EventId, message = "Already received; nothing new was queued." });
+        if (delivery.Event == "ping")
+            return TypedResults.Ok(new { status = "pong", delivery = delivery.DeliveryId, event_id = result.EventId });
+        return TypedResults.Accepted((string?)null, new
+        {
+            status = result.JobIds.Count > 0 ? "queued" : "recorded",
+            delivery = delivery.DeliveryId,
+            event_id = result.EventId,
+            jobs = result.JobIds.Zip(routed, (id, r) => new { id, job_type = r.JobType }),
+        });
+    }
+
+    /// <summary>The JSON text of the payload for both content types GitHub offers.</summary>
+    private static (string? Json, string? Problem, int Status) PayloadJson(string? contentType, byte[] body)
+    {
+        var mediaType = (contentType ?? "").Split(';')[0].Trim().ToLowerInvariant();
+        switch (mediaType)
+        {
+            case "application/json":
+                try
+                {
+                    return (StrictUtf8.GetString(body), null, 0);
+                }
+                catch (DecoderFallbackException)
+                {
+                    return (null, "The body is not valid UTF-8.", 400);
+                }
+            case "application/x-www-form-urlencoded":
+                var form = QueryHelpers.ParseNullableQuery(Encoding.ASCII.GetString(body));
+                if (form is null || !form.TryGetValue("payload", out var payload) || payload.Count != 1 || string.IsNullOrEmpty(payload[0]))
+                    return (null, "A form-encoded delivery must carry the JSON in one 'payload' field.", 400);
+                return (payload[0], null, 0);
+            default:
+                return (null, $"Content type '{contentType}' is not supported: use application/json (recommended) or application/x-www-form-urlencoded in the GitHub webhook settings.", 415);
+        }
+    }
+
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Rejected webhook delivery from {Remote}: signature {Result}")]
+    private static partial void LogRejected(ILogger logger, string result, string remote);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Could not store delivery {Delivery}: {Reason}; answered 503")]
+    private static partial void LogStoreDown(ILogger logger, string delivery, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Delivery {Event}/{Action} {Delivery}: duplicate={Duplicate}, jobs={Jobs}")]
+    private static partial void LogReceived(ILogger logger, string @event, string action, string delivery, bool duplicate, int jobs);
+}

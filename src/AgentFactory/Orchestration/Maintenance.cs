@@ -1,0 +1,86 @@
+using System.Text.Json;
+using AgentFactory.Options;
+using AgentFactory.Queue;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace AgentFactory.Orchestration;
+
+/// <summary>
+/// The orchestrator's periodic chores: rescue jobs whose lease expired (every half lease), and once
+/// per tick write this instance's heartbeat row and run the git sync.
+/// </summary>
+public sealed partial class Maintenance(
+    IJobStore store,
+    GitSync gitSync,
+    Orchestrator orchestrator,
+    AgentFactoryOptions options,
+    TimeProvider time,
+    ILogger<Maintenance> log) : BackgroundService
+{
+    private readonly DateTimeOffset _startedAt = time.GetUtcNow();
+
+    public string LastGitSync { get; private set; } = "never";
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var period = options.JobLease / 2 < options.TickInterval ? options.JobLease / 2 : options.TickInterval;
+        using var timer = new PeriodicTimer(period, time);
+        var nextTick = DateTimeOffset.MinValue;
+        try
+        {
+            do
+            {
+                await RescueAsync(stoppingToken);
+                if (time.GetUtcNow() >= nextTick)
+                {
+                    nextTick = time.GetUtcNow() + options.TickInterval;
+                    await HeartbeatAsync(stoppingToken);
+                    LastGitSync = await gitSync.SyncAsync(stoppingToken);
+                }
+            }
+            while (await timer.WaitForNextTickAsync(stoppingToken));
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested) { }
+    }
+
+    private async Task RescueAsync(CancellationToken ct)
+    {
+        try
+        {
+            var rescued = await store.RescueExpiredAsync(ct);
+            if (rescued > 0) LogRescued(log, rescued);
+        }
+        catch (StoreUnavailableException e)
+        {
+            LogChoreFailed(log, "rescue", e.Message);
+        }
+    }
+
+    private async Task HeartbeatAsync(CancellationToken ct)
+    {
+        try
+        {
+            var details = JsonSerializer.Serialize(new
+            {
+                instance = options.InstanceName,
+                running = orchestrator.RunningCount,
+                max_concurrent_jobs = options.MaxConcurrentJobs,
+                started_at = _startedAt,
+                git_sync = LastGitSync,
+                version = typeof(Maintenance).Assembly.GetName().Version?.ToString(),
+            });
+            await store.RecordHeartbeatAsync(options.InstanceName, details, ct);
+        }
+        catch (StoreUnavailableException e)
+        {
+            LogChoreFailed(log, "heartbeat", e.Message);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Rescued {Count} job(s) whose worker stopped renewing its lease")]
+    private static partial void LogRescued(ILogger logger, int count);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Orchestrator {Chore} failed: {Reason}")]
+    private static partial void LogChoreFailed(ILogger logger, string chore, string reason);
+}

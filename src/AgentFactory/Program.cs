@@ -1,0 +1,3 @@
+using AgentFactory.Cli;
+
+return await CliApp.RunAsync(args);

@@ -1,0 +1,44 @@
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Hosting;
+
+namespace AgentFactory.Queue.Sqlite;
+
+/// <summary>
+/// Wakes the orchestrator when another process (a separate `webhook` process, `agentfactory trigger`,
+/// `jobs retry`) commits to the SQLite file: PRAGMA data_version changes on every foreign commit and
+/// costs almost nothing to read. In-process enqueues use the signal directly.
+/// </summary>
+public sealed class SqliteChangeWatcher(SqliteJobStore store, QueueSignal signal, TimeProvider time) : BackgroundService
+{
+    public static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(250);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        SqliteConnection? conn = null;
+        long last = -1;
+        using var timer = new PeriodicTimer(Interval, time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken))
+            {
+                try
+                {
+                    conn ??= store.OpenConnection();
+                    var version = await store.DataVersionAsync(conn, stoppingToken);
+                    if (last != -1 && version != last) signal.Notify();
+                    last = version;
+                }
+                catch (SqliteException)
+                {
+                    conn?.Dispose();
+                    conn = null;
+                }
+            }
+        }
+        catch (OperationCanceledException) { }
+        finally
+        {
+            conn?.Dispose();
+        }
+    }
+}

@@ -1,0 +1,59 @@
+using System.Reflection;
+using System.Text.Json;
+using AgentFactory.Hosting;
+
+namespace AgentFactory.Routing;
+
+/// <summary>Reads the routing file (or the built-in defaults) and checks it once at start-up.</summary>
+public static class RoutingLoader
+{
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        PropertyNameCaseInsensitive = true,
+        ReadCommentHandling = JsonCommentHandling.Skip,
+        AllowTrailingCommas = true,
+    };
+
+    /// <summary>The explicit file, else ./routing.json when present, else the defaults. Returns where it came from.</summary>
+    public static (RoutingConfig Config, string Source) Load(string? path)
+    {
+        if (path is null && File.Exists("routing.json")) path = Path.GetFullPath("routing.json");
+        if (path is null) return (Parse(DefaultJson(), "built-in defaults"), "built-in defaults");
+        if (!File.Exists(path)) throw new SettingsException($"AGENTFACTORY_ROUTING points to '{path}', which does not exist.");
+        return (Parse(File.ReadAllText(path), path), path);
+    }
+
+    public static string DefaultJson()
+    {
+        using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream("default-routing.json")!;
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
+    }
+
+    public static RoutingConfig Parse(string json, string source)
+    {
+        RoutingConfig config;
+        try
+        {
+            config = JsonSerializer.Deserialize<RoutingConfig>(json, Json) ?? new RoutingConfig();
+        }
+        catch (JsonException e)
+        {
+            throw new SettingsException($"The routing file ({source}) is not valid: {e.Message}");
+        }
+        var errors = new List<string>();
+        for (var i = 0; i < config.Routes.Count; i++)
+        {
+            var r = config.Routes[i];
+            if (string.IsNullOrWhiteSpace(r.Event)) errors.Add($"routes[{i}].event is required (a GitHub event name such as \"push\", or \"*\").");
+            if (r.Event == "*" && string.IsNullOrEmpty(r.JobType)) errors.Add($"routes[{i}] matches any event, so it needs a jobType.");
+        }
+        foreach (var (jobType, job) in config.Jobs)
+        {
+            if (job.MaxAttempts is < 1 or > 100) errors.Add($"jobs.{jobType}.maxAttempts must be from 1 to 100 (got {job.MaxAttempts}).");
+            if (job.Timeout <= TimeSpan.Zero) errors.Add($"jobs.{jobType}.timeout must be positive, e.g. \"00:30:00\".");
+        }
+        if (errors.Count > 0) throw new SettingsException($"The routing file ({source}) has problems:{Environment.NewLine}" + string.Join(Environment.NewLine, errors));
+        return config;
+    }
+}
