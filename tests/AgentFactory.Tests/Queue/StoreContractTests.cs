@@ -1,0 +1,325 @@
+using AgentFactory.Events;
+using AgentFactory.Jobs;
+using AgentFactory.Queue;
+using Microsoft.Extensions.Time.Testing;
+
+namespace AgentFactory.Tests.Queue;
+
+/// <summary>
+/// The behaviour every IJobStore must have. Each driver (SQLite, PostgreSQL) derives from this class
+/// and supplies a fresh, migrated, empty store per test; time is a FakeTimeProvider.
+/// </summary>
+public abstract class StoreContractTests : IAsyncLifetime
+{
+    protected FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 1, 2, 3, 4, 5, TimeSpan.Zero));
+    protected QueueSignal Signal { get; } = new();
+    protected IJobStore Store { get; private set; } = null!;
+    private static readonly TimeSpan Lease = TimeSpan.FromSeconds(30);
+    private static readonly CancellationToken Ct = CancellationToken.None;
+
+    /// <summary>A new, empty store on its own database, already migrated.</summary>
+    protected abstract Task<IJobStore> CreateStoreAsync(TimeProvider time, QueueSignal signal);
+
+    protected virtual Task DisposeStoreAsync() => Task.CompletedTask;
+
+    public async Task InitializeAsync() => Store = await CreateStoreAsync(Time, Signal);
+
+    public Task DisposeAsync() => DisposeStoreAsync();
+
+    private static NewWebhookEvent Event(string delivery, string hook = "1", string type = "push") =>
+        new(delivery, hook, type, null, "octo/repo", "{\"ref\":\"refs/heads/main\"}");
+
+    private Task<long> Enqueue(string type = "t", int priority = 0, int maxAttempts = 3, DateTimeOffset? runAt = null) =>
+        Store.EnqueueAsync(new NewJob(type, "{\"n\":1}", priority, maxAttempts, runAt), Ct);
+
+    [Fact]
+    public async Task Migrate_twice_is_harmless()
+    {
+        await Store.MigrateAsync(Ct);
+        await Store.PingAsync(Ct);
+    }
+
+    [Fact]
+    public async Task RecordDelivery_stores_event_and_jobs_together()
+    {
+        var result = await Store.RecordDeliveryAsync(Event("d1"), [new NewJob("github_push", "{\"a\":1}", 5, 3)], Ct);
+        Assert.False(result.Duplicate);
+        var job = Assert.Single(await Store.ListJobsAsync(new JobQuery(), Ct));
+        Assert.Equal(result.JobIds.Single(), job.Id);
+        Assert.Equal(result.EventId, job.EventId);
+        Assert.Equal(JobStatus.Pending, job.Status);
+        Assert.Equal(5, job.Priority);
+        Assert.Equal(Time.GetUtcNow(), job.CreatedAt);
+        var ev = Assert.Single(await Store.ListEventsAsync(new EventQuery(), Ct));
+        Assert.True(ev.ConvertedToJob);
+        Assert.Equal("push", ev.EventType);
+        Assert.Equal("d1", ev.DeliveryId);
+    }
+
+    [Fact]
+    public async Task RecordDelivery_redelivery_creates_nothing_new_but_same_guid_on_another_hook_does()
+    {
+        var first = await Store.RecordDeliveryAsync(Event("d1", "hook-a"), [new NewJob("x", "{}")], Ct);
+        var again = await Store.RecordDeliveryAsync(Event("d1", "hook-a"), [new NewJob("x", "{}")], Ct);
+        var otherHook = await Store.RecordDeliveryAsync(Event("d1", "hook-b"), [new NewJob("x", "{}")], Ct);
+        Assert.True(again.Duplicate);
+        Assert.Equal(first.EventId, again.EventId);
+        Assert.Empty(again.JobIds);
+        Assert.False(otherHook.Duplicate);
+        Assert.Equal(2, (await Store.ListJobsAsync(new JobQuery(), Ct)).Count);
+    }
+
+    [Fact]
+    public async Task RecordDelivery_concurrent_redeliveries_make_exactly_one_job()
+    {
+        var results = await Task.WhenAll(Enumerable.Range(0, 16).Select(_ =>
+            Task.Run(() => Store.RecordDeliveryAsync(Event("same"), [new NewJob("x", "{}")], Ct))));
+        Assert.Single(results, r => !r.Duplicate);
+        Assert.Single(await Store.ListJobsAsync(new JobQuery(), Ct));
+    }
+
+    [Fact]
+    public async Task RecordDelivery_without_jobs_is_recorded_as_not_converted()
+    {
+        await Store.RecordDeliveryAsync(Event("d2", type: "star"), [], Ct);
+        var ev = Assert.Single(await Store.ListEventsAsync(new EventQuery("star"), Ct));
+        Assert.False(ev.ConvertedToJob);
+        Assert.Empty(await Store.ListJobsAsync(new JobQuery(), Ct));
+    }
+
+    [Fact]
+    public async Task Claim_takes_highest_priority_then_oldest_and_respects_limit()
+    {
+        var low = await Enqueue(priority: 0);
+        Time.Advance(TimeSpan.FromSeconds(1));
+        var highNew = await Enqueue(priority: 10);
+        var lowNewer = await Enqueue(priority: 0);
+        var claimed = await Store.ClaimAsync("w1", 2, Lease, Ct);
+        Assert.Equal([highNew, low], claimed.Select(j => j.Id));
+        var rest = await Store.ClaimAsync("w1", 5, Lease, Ct);
+        Assert.Equal([lowNewer], rest.Select(j => j.Id));
+    }
+
+    [Fact]
+    public async Task Claim_marks_running_with_lease_and_attempt()
+    {
+        var id = await Enqueue();
+        var job = Assert.Single(await Store.ClaimAsync("w1", 1, Lease, Ct));
+        Assert.Equal(id, job.Id);
+        Assert.Equal(JobStatus.Running, job.Status);
+        Assert.Equal(1, job.Attempt);
+        Assert.Equal("w1", job.LeaseOwner);
+        Assert.Equal(Time.GetUtcNow() + Lease, job.LeaseExpiresAt);
+        Assert.Equal(Time.GetUtcNow(), job.StartedAt);
+        Assert.Empty(await Store.ClaimAsync("w2", 1, Lease, Ct));
+    }
+
+    [Fact]
+    public async Task Claim_skips_jobs_scheduled_for_later()
+    {
+        var id = await Enqueue(runAt: Time.GetUtcNow().AddMinutes(5));
+        Assert.Empty(await Store.ClaimAsync("w", 1, Lease, Ct));
+        Time.Advance(TimeSpan.FromMinutes(5));
+        Assert.Equal(id, Assert.Single(await Store.ClaimAsync("w", 1, Lease, Ct)).Id);
+    }
+
+    [Fact]
+    public async Task Concurrent_claims_never_hand_out_a_job_twice()
+    {
+        for (var i = 0; i < 60; i++) await Enqueue();
+        var batches = await Task.WhenAll(Enumerable.Range(0, 6).Select(w =>
+            Task.Run(async () =>
+            {
+                var mine = new List<long>();
+                while (true)
+                {
+                    var got = await Store.ClaimAsync("w" + w, 4, Lease, Ct);
+                    if (got.Count == 0) return mine;
+                    mine.AddRange(got.Select(j => j.Id));
+                }
+            })));
+        var all = batches.SelectMany(b => b).ToList();
+        Assert.Equal(60, all.Count);
+        Assert.Equal(60, all.Distinct().Count());
+    }
+
+    [Fact]
+    public async Task Complete_is_fenced_on_owner_and_attempt()
+    {
+        await Enqueue();
+        var job = Assert.Single(await Store.ClaimAsync("w1", 1, Lease, Ct));
+        Assert.False(await Store.CompleteAsync(job.Lease with { Owner = "other" }, null, Ct));
+        Assert.False(await Store.CompleteAsync(job.Lease with { Attempt = 2 }, null, Ct));
+        Assert.True(await Store.CompleteAsync(job.Lease, "done", Ct));
+        var row = await Store.GetJobAsync(job.Id, Ct);
+        Assert.Equal(JobStatus.Completed, row!.Status);
+        Assert.Equal("done", row.Output);
+        Assert.NotNull(row.CompletedAt);
+        Assert.Null(row.LeaseOwner);
+        Assert.False(await Store.CompleteAsync(job.Lease, null, Ct));
+    }
+
+    [Fact]
+    public async Task Fail_with_retry_time_requeues_later_and_keeps_each_error()
+    {
+        var id = await Enqueue();
+        var first = Assert.Single(await Store.ClaimAsync("w", 1, Lease, Ct));
+        Assert.True(await Store.FailAsync(first.Lease, new JobFailure("boom 1", "out", Time.GetUtcNow().AddSeconds(10)), Ct));
+        var row = await Store.GetJobAsync(id, Ct);
+        Assert.Equal(JobStatus.Pending, row!.Status);
+        Assert.Equal("boom 1", row.Error);
+        Assert.Empty(await Store.ClaimAsync("w", 1, Lease, Ct));
+
+        Time.Advance(TimeSpan.FromSeconds(10));
+        var second = Assert.Single(await Store.ClaimAsync("w", 1, Lease, Ct));
+        Assert.Equal(2, second.Attempt);
+        Assert.True(await Store.FailAsync(second.Lease, new JobFailure("boom 2", null, null), Ct));
+        row = await Store.GetJobAsync(id, Ct);
+        Assert.Equal(JobStatus.Failed, row!.Status);
+        Assert.Equal("boom 2", row.Error);
+        Assert.Equal(["boom 1", "boom 2"], row.Errors.Select(e => e.Error));
+        Assert.Equal([1, 2], row.Errors.Select(e => e.Attempt));
+        Assert.NotNull(row.CompletedAt);
+    }
+
+    [Fact]
+    public async Task Renew_extends_held_leases_and_reports_lost_ones()
+    {
+        await Enqueue();
+        await Enqueue();
+        var jobs = await Store.ClaimAsync("w", 2, Lease, Ct);
+        Assert.True(await Store.CancelJobAsync(jobs[1].Id, Ct));
+        Time.Advance(TimeSpan.FromSeconds(20));
+        var held = await Store.RenewLeasesAsync([.. jobs.Select(j => j.Lease)], Lease, Ct);
+        Assert.Equal([jobs[0].Id], held);
+        Assert.Equal(Time.GetUtcNow() + Lease, (await Store.GetJobAsync(jobs[0].Id, Ct))!.LeaseExpiresAt);
+        Assert.Equal(JobStatus.Cancelled, (await Store.GetJobAsync(jobs[1].Id, Ct))!.Status);
+    }
+
+    [Fact]
+    public async Task Rescue_requeues_expired_leases_and_fences_out_the_stale_worker()
+    {
+        var id = await Enqueue(maxAttempts: 2);
+        var stale = Assert.Single(await Store.ClaimAsync("dead", 1, Lease, Ct));
+        Time.Advance(Lease - TimeSpan.FromSeconds(1));
+        Assert.Equal(0, await Store.RescueExpiredAsync(Ct));
+        Time.Advance(TimeSpan.FromSeconds(2));
+        Assert.Equal(1, await Store.RescueExpiredAsync(Ct));
+
+        var row = await Store.GetJobAsync(id, Ct);
+        Assert.Equal(JobStatus.Pending, row!.Status);
+        Assert.Contains("lease expired", row.Error, StringComparison.Ordinal);
+        Assert.Contains("dead", row.Error, StringComparison.Ordinal);
+        Assert.Single(row.Errors);
+
+        var fresh = Assert.Single(await Store.ClaimAsync("alive", 1, Lease, Ct));
+        Assert.Equal(2, fresh.Attempt);
+        Assert.False(await Store.CompleteAsync(stale.Lease, "late", Ct));
+        Assert.False(await Store.FailAsync(stale.Lease, new JobFailure("late", null, null), Ct));
+        Assert.True(await Store.CompleteAsync(fresh.Lease, "ok", Ct));
+    }
+
+    [Fact]
+    public async Task Rescue_fails_a_job_that_used_its_last_attempt()
+    {
+        var id = await Enqueue(maxAttempts: 1);
+        await Store.ClaimAsync("dead", 1, Lease, Ct);
+        Time.Advance(Lease + TimeSpan.FromSeconds(1));
+        Assert.Equal(1, await Store.RescueExpiredAsync(Ct));
+        var row = await Store.GetJobAsync(id, Ct);
+        Assert.Equal(JobStatus.Failed, row!.Status);
+        Assert.NotNull(row.CompletedAt);
+    }
+
+    [Fact]
+    public async Task Release_hands_the_job_back_without_counting_the_attempt()
+    {
+        var id = await Enqueue();
+        var job = Assert.Single(await Store.ClaimAsync("w", 1, Lease, Ct));
+        Assert.True(await Store.ReleaseAsync(job.Lease, Ct));
+        var row = await Store.GetJobAsync(id, Ct);
+        Assert.Equal(JobStatus.Pending, row!.Status);
+        Assert.Equal(0, row.Attempt);
+        Assert.Null(row.LeaseOwner);
+        Assert.Equal(1, Assert.Single(await Store.ClaimAsync("w2", 1, Lease, Ct)).Attempt);
+    }
+
+    [Fact]
+    public async Task Heartbeat_is_one_row_per_instance_refreshed()
+    {
+        await Store.RecordHeartbeatAsync("a", "{\"n\":1}", Ct);
+        Time.Advance(TimeSpan.FromSeconds(5));
+        await Store.RecordHeartbeatAsync("b", "{\"n\":1}", Ct);
+        Time.Advance(TimeSpan.FromSeconds(5));
+        await Store.RecordHeartbeatAsync("a", "{\"n\":2}", Ct);
+        var last = await Store.GetLastHeartbeatAsync(Ct);
+        Assert.Equal("a", last!.Instance);
+        Assert.Equal(Time.GetUtcNow(), last.At);
+        Assert.Contains("2", last.Details, StringComparison.Ordinal);
+        Assert.Equal(2, (await Store.ListEventsAsync(new EventQuery("heartbeat"), Ct)).Count);
+    }
+
+    [Fact]
+    public async Task Retry_and_cancel_change_only_jobs_in_the_right_state()
+    {
+        var pending = await Enqueue();
+        var failing = await Enqueue(maxAttempts: 1);
+        var claimed = await Store.ClaimAsync("w", 2, Lease, Ct);
+        var failed = claimed.Single(j => j.Id == failing);
+        var done = claimed.Single(j => j.Id == pending);
+        await Store.FailAsync(failed.Lease, new JobFailure("x", null, null), Ct);
+        await Store.CompleteAsync(done.Lease, null, Ct);
+
+        Assert.False(await Store.RetryJobAsync(pending, Ct));      // completed
+        Assert.False(await Store.CancelJobAsync(pending, Ct));     // completed
+        Assert.True(await Store.RetryJobAsync(failing, Ct));
+        var row = await Store.GetJobAsync(failing, Ct);
+        Assert.Equal(JobStatus.Pending, row!.Status);
+        Assert.Equal(0, row.Attempt);
+        Assert.Single(row.Errors); // history kept
+        Assert.True(await Store.CancelJobAsync(failing, Ct));
+        Assert.Equal(JobStatus.Cancelled, (await Store.GetJobAsync(failing, Ct))!.Status);
+        Assert.Empty(await Store.ClaimAsync("w", 5, Lease, Ct));
+        Assert.False(await Store.RetryJobAsync(999_999, Ct));
+    }
+
+    [Fact]
+    public async Task Counts_and_filters_reflect_the_rows()
+    {
+        await Enqueue("a");
+        await Enqueue("b");
+        await Enqueue("b");
+        var job = (await Store.ClaimAsync("w", 1, Lease, Ct)).Single();
+        await Store.CompleteAsync(job.Lease, null, Ct);
+        var counts = await Store.CountJobsByStatusAsync(Ct);
+        Assert.Equal(2, counts[JobStatus.Pending]);
+        Assert.Equal(1, counts[JobStatus.Completed]);
+        Assert.Equal(0, counts[JobStatus.Failed]);
+        Assert.Equal(2, (await Store.ListJobsAsync(new JobQuery(JobType: "b"), Ct)).Count);
+        Assert.Equal(2, (await Store.ListJobsAsync(new JobQuery(Status: JobStatus.Pending), Ct)).Count);
+        var newest = await Store.ListJobsAsync(new JobQuery(Limit: 1), Ct);
+        var older = await Store.ListJobsAsync(new JobQuery(Limit: 10, BeforeId: newest[0].Id), Ct);
+        Assert.Equal(2, older.Count);
+        Assert.All(older, j => Assert.True(j.Id < newest[0].Id));
+    }
+
+    [Fact]
+    public async Task Enqueue_wakes_the_signal()
+    {
+        var wait = Signal.WaitAsync(TimeSpan.FromMinutes(5), TimeProvider.System, Ct);
+        await Enqueue();
+        Assert.True(await wait);
+    }
+
+    [Fact]
+    public async Task Payload_round_trips_unchanged()
+    {
+        const string payload = "{\"text\":\"ünïcødé ✓ \\\"quoted\\\"\",\"n\":[1,2,3]}";
+        var id = await Store.EnqueueAsync(new NewJob("t", payload), Ct);
+        var row = await Store.GetJobAsync(id, Ct);
+        using var a = System.Text.Json.JsonDocument.Parse(payload);
+        using var b = System.Text.Json.JsonDocument.Parse(row!.Payload);
+        Assert.Equal(a.RootElement.GetProperty("text").GetString(), b.RootElement.GetProperty("text").GetString());
+        Assert.Equal(3, b.RootElement.GetProperty("n").GetArrayLength());
+    }
+}

@@ -1,0 +1,91 @@
+using System.Net.Http.Headers;
+using AgentFactory.Hosting;
+using AgentFactory.Jobs;
+using AgentFactory.Options;
+using AgentFactory.Queue;
+using AgentFactory.Routing;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace AgentFactory.Tests.Support;
+
+/// <summary>
+/// The real service (Kestrel on 127.0.0.1, a real SQLite file) started in-process for one test.
+/// Settings and routing are the ones a user would write; services can be swapped for fakes.
+/// </summary>
+public sealed class TestService : IAsyncDisposable
+{
+    public const string Secret = "test-webhook-secret-0123456789";
+    public const string Token = "test-manual-token-0123456789";
+
+    private readonly TempDir _dir = new();
+
+    public AgentFactoryOptions Options { get; }
+    public IHost Host { get; private set; } = null!;
+    public HttpClient Http { get; private set; } = null!;
+    public IJobStore Store => Host.Services.GetRequiredService<IJobStore>();
+    public string DataDir => _dir.Path;
+
+    private TestService(AgentFactoryOptions options) => Options = options;
+
+    public static async Task<TestService> StartAsync(
+        Roles roles = Roles.Both,
+        string? routingJson = null,
+        Action<AgentFactoryOptions>? configure = null,
+        Action<IServiceCollection>? services = null)
+    {
+        var service = new TestService(new AgentFactoryOptions());
+        var o = service.Options;
+        o.DataDirectory = service._dir.Path;
+        o.WebhookSecrets = [Secret];
+        o.ManualTriggerToken = Token;
+        o.ManualTokenSource = Path.Combine(service._dir.Path, "manual-token");
+        o.GitSyncEnabled = false;
+        o.LogLevel = "WARNING";
+        o.InstanceName = "test-" + Guid.NewGuid().ToString("N")[..6];
+        configure?.Invoke(o);
+        var routing = RoutingLoader.Parse(routingJson ?? RoutingLoader.DefaultJson(), "test");
+        service.Host = AppBuilder.Build(o, routing, roles, "http://127.0.0.1:0", services);
+        await service.Store.MigrateAsync(CancellationToken.None);
+        await service.Host.StartAsync();
+        var address = service.Host.Services.GetService<IServer>()?.Features.Get<IServerAddressesFeature>()?.Addresses.First();
+        service.Http = new HttpClient { BaseAddress = new Uri(address ?? "http://127.0.0.1:1"), Timeout = TimeSpan.FromSeconds(60) };
+        return service;
+    }
+
+    public HttpRequestMessage Manual(string? json = null, string? token = Token)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, "/webhook/manual");
+        if (token is not null) request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        if (json is not null) request.Content = new StringContent(json, System.Text.Encoding.UTF8, "application/json");
+        return request;
+    }
+
+    /// <summary>Waits until the job reaches one of the statuses; the deadline only bounds a broken test.</summary>
+    public async Task<JobRecord> WaitForJobAsync(long id, params JobStatus[] statuses)
+    {
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        while (true)
+        {
+            var job = await Store.GetJobAsync(id, deadline.Token);
+            if (job is not null && statuses.Contains(job.Status)) return job;
+            deadline.Token.ThrowIfCancellationRequested();
+            await Task.Delay(20, deadline.Token);
+        }
+    }
+
+    public async Task<IReadOnlyList<JobRecord>> AllJobsAsync() => await Store.ListJobsAsync(new JobQuery(Limit: 1000), CancellationToken.None);
+
+    public async ValueTask DisposeAsync()
+    {
+        Http?.Dispose();
+        if (Host is not null)
+        {
+            await Host.StopAsync();
+            Host.Dispose();
+        }
+        _dir.Dispose();
+    }
+}
