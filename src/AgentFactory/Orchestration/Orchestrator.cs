@@ -112,6 +112,7 @@ public sealed partial class Orchestrator(
         try
         {
             await WriteBackAsync(job, verdict, error, output);
+            if (verdict.RetryAt is { } retryAt) WakeAt(retryAt);
             LogJobEnded(log, job.Id, job.JobType, job.Attempt, end, verdict.Decision, elapsed.TotalMilliseconds, error ?? "");
         }
         finally
@@ -121,6 +122,14 @@ public sealed partial class Orchestrator(
             running.Cancellation.Dispose();
             signal.Notify();
         }
+    }
+
+    /// <summary>A retry due before the next tick should not wait for it.</summary>
+    private void WakeAt(DateTimeOffset at)
+    {
+        var delay = at - time.GetUtcNow();
+        if (delay >= options.TickInterval) return;
+        _ = Task.Delay(delay > TimeSpan.Zero ? delay : TimeSpan.Zero, time).ContinueWith(_ => signal.Notify(), TaskScheduler.Default);
     }
 
     /// <summary>Writes the verdict, retrying while the database is briefly unreachable. If it stays down, the lease expires and the job is rescued.</summary>

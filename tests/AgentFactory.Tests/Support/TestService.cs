@@ -34,7 +34,8 @@ public sealed class TestService : IAsyncDisposable
         Roles roles = Roles.Both,
         string? routingJson = null,
         Action<AgentFactoryOptions>? configure = null,
-        Action<IServiceCollection>? services = null)
+        Action<IServiceCollection>? services = null,
+        Func<IJobStore, Task>? seed = null)
     {
         var service = new TestService(new AgentFactoryOptions());
         var o = service.Options;
@@ -49,6 +50,7 @@ public sealed class TestService : IAsyncDisposable
         var routing = RoutingLoader.Parse(routingJson ?? RoutingLoader.DefaultJson(), "test");
         service.Host = AppBuilder.Build(o, routing, roles, "http://127.0.0.1:0", services);
         await service.Store.MigrateAsync(CancellationToken.None);
+        if (seed is not null) await seed(service.Store); // rows that exist before the orchestrator starts
         await service.Host.StartAsync();
         var address = service.Host.Services.GetService<IServer>()?.Features.Get<IServerAddressesFeature>()?.Addresses.First();
         service.Http = new HttpClient { BaseAddress = new Uri(address ?? "http://127.0.0.1:1"), Timeout = TimeSpan.FromSeconds(60) };
