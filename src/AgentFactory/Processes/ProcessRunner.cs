@@ -32,8 +32,9 @@ public static partial class ProcessRunner
     /// <summary>Runs to completion. Cancelling <paramref name="ct"/> kills the process group and throws.</summary>
     public static async Task<ProcessResult> RunAsync(ProcessSpec spec, CancellationToken ct)
     {
+        var program = Resolve(spec);
         var useSetsid = OperatingSystem.IsLinux() && File.Exists(Setsid);
-        var psi = new ProcessStartInfo(useSetsid ? Setsid : spec.FileName)
+        var psi = new ProcessStartInfo(useSetsid ? Setsid : program)
         {
             UseShellExecute = false,
             RedirectStandardInput = true,
@@ -41,7 +42,7 @@ public static partial class ProcessRunner
             RedirectStandardError = true,
             WorkingDirectory = spec.WorkingDirectory ?? "",
         };
-        if (useSetsid) psi.ArgumentList.Add(spec.FileName);
+        if (useSetsid) psi.ArgumentList.Add(program);
         foreach (var a in spec.Arguments) psi.ArgumentList.Add(a);
         psi.Environment.Clear();
         foreach (var (k, v) in spec.Environment) psi.Environment[k] = v;
@@ -75,6 +76,24 @@ public static partial class ProcessRunner
         KillGroup(process, useSetsid);
         await DrainAsync(stdout, stderr);
         return new ProcessResult(process.ExitCode, tail.ToString(), tail.Total);
+    }
+
+    /// <summary>The program's full path, looked up like a shell would (relative to the working directory, or on PATH).</summary>
+    private static string Resolve(ProcessSpec spec)
+    {
+        if (spec.FileName.Contains('/', StringComparison.Ordinal))
+        {
+            var full = Path.GetFullPath(spec.FileName, spec.WorkingDirectory ?? Directory.GetCurrentDirectory());
+            return File.Exists(full) ? full
+                : throw new InvalidOperationException($"Could not start '{spec.FileName}': no such file ({full}).");
+        }
+        var path = spec.Environment.TryGetValue("PATH", out var p) ? p : Environment.GetEnvironmentVariable("PATH") ?? "";
+        foreach (var dir in path.Split(':', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var candidate = Path.Combine(dir, spec.FileName);
+            if (File.Exists(candidate)) return candidate;
+        }
+        throw new InvalidOperationException($"Could not start '{spec.FileName}': not found on PATH ({path}).");
     }
 
     private static async Task FeedStdinAsync(Process process, byte[]? stdin)
