@@ -1,0 +1,45 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+
+namespace AgentFactory.Tests.Support;
+
+/// <summary>Runs the built `agentfactory` executable as a real process, as a user or a script would.</summary>
+public static class Cli
+{
+    public static string Dll => Path.Combine(AppContext.BaseDirectory, "agentfactory.dll");
+
+    private static readonly string[] Scrubbed =
+        ["GITHUB_WEBHOOK_SECRET", "MANUAL_TRIGGER_TOKEN", "DATABASE_URL", "SUPABASE_DB_URL", "SUPABASE_URL", "SUPABASE_KEY",
+         "AGENTFACTORY_ROUTING", "AGENTFACTORY_DATA_DIR", "ASPNETCORE_URLS", "ORCHESTRATOR_LOG_LEVEL"];
+
+    public static ProcessStartInfo StartInfo(string workDir, IReadOnlyDictionary<string, string>? env, params string[] args)
+    {
+        var psi = new ProcessStartInfo("dotnet") { WorkingDirectory = workDir, RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
+        psi.ArgumentList.Add(Dll);
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        foreach (var name in Scrubbed) psi.Environment.Remove(name);
+        psi.Environment["GIT_SYNC_ENABLED"] = "false";
+        foreach (var (k, v) in env ?? new Dictionary<string, string>()) psi.Environment[k] = v;
+        return psi;
+    }
+
+    /// <summary>Runs to completion (bounded) and returns exit code, stdout and stderr.</summary>
+    public static async Task<(int Exit, string Out, string Err)> RunAsync(string workDir, IReadOnlyDictionary<string, string>? env, params string[] args)
+    {
+        using var process = Process.Start(StartInfo(workDir, env, args))!;
+        process.StandardInput.Close();
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await process.WaitForExitAsync(deadline.Token);
+        return (process.ExitCode, await stdout, await stderr);
+    }
+
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
