@@ -93,7 +93,7 @@ public static class SettingsLoader
 
     private static (string Value, string Path) SecretFile(string dataDir, string name)
     {
-        Directory.CreateDirectory(dataDir);
+        CreatePrivateDirectory(dataDir);
         var path = Path.Combine(dataDir, name);
         if (File.Exists(path))
         {
@@ -109,6 +109,14 @@ public static class SettingsLoader
             writer.Write(secret + "\n");
         CreatedSecretFiles.Add(path);
         return (secret, path);
+    }
+
+    /// <summary>The data directory holds the database and secrets: only its owner may enter it.</summary>
+    public static void CreatePrivateDirectory(string path)
+    {
+        if (Directory.Exists(path)) return;
+        if (OperatingSystem.IsWindows()) Directory.CreateDirectory(path);
+        else Directory.CreateDirectory(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
     }
 
     private static List<string> SplitSecrets(string? value) =>

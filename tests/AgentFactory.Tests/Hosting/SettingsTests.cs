@@ -61,6 +61,14 @@ public sealed class SettingsTests : IDisposable
     }
 
     [Fact]
+    public void A_new_data_directory_is_private_to_its_owner()
+    {
+        var dataDir = Path.Combine(_dir.Path, "fresh");
+        Load(new() { ["AGENTFACTORY_DATA_DIR"] = dataDir }, createSecrets: true);
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(dataDir));
+    }
+
+    [Fact]
     public void Several_comma_separated_secrets_are_all_active_for_rotation()
     {
         var o = Load(new() { ["GITHUB_WEBHOOK_SECRET"] = "old-secret-0123456789abc, new-secret-0123456789abc" });

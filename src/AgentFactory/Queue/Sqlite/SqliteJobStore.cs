@@ -22,7 +22,7 @@ public sealed class SqliteJobStore : IJobStore, IDisposable
 
     public SqliteJobStore(string path, TimeProvider time, QueueSignal signal)
     {
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        Hosting.SettingsLoader.CreatePrivateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
         _connectionString = new SqliteConnectionStringBuilder
         {
             DataSource = path,
