@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using OpenTelemetry.Metrics;
 
 namespace AgentFactory.Hosting;
 
@@ -41,6 +42,7 @@ public static class AppBuilder
         var app = builder.Build();
         app.MapWebhookEndpoints();
         app.MapHealthEndpoint();
+        app.MapPrometheusScrapingEndpoint("/metrics");
         return app;
     }
 }

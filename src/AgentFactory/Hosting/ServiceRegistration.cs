@@ -1,6 +1,7 @@
 using AgentFactory.Agents;
 using AgentFactory.Agents.Command;
 using AgentFactory.Agents.Log;
+using AgentFactory.Observability;
 using AgentFactory.Options;
 using AgentFactory.Orchestration;
 using AgentFactory.Queue;
@@ -24,6 +25,7 @@ public static class ServiceRegistration
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<QueueSignal>();
         services.AddStore(options);
+        services.AddAgentFactoryTelemetry(prometheus: roles.HasFlag(Roles.Webhook));
 
         if (roles.HasFlag(Roles.Orchestrator))
         {

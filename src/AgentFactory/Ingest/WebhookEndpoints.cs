@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using AgentFactory.Events;
 using AgentFactory.Jobs;
+using AgentFactory.Observability;
 using AgentFactory.Options;
 using AgentFactory.Queue;
 using AgentFactory.Routing;
@@ -28,31 +29,37 @@ public static partial class WebhookEndpoints
     }
 
     internal static async Task<IResult> ReceiveGitHubAsync(
-        HttpContext http, IJobStore store, Router router, AgentFactoryOptions options, ILoggerFactory logs)
+        HttpContext http, IJobStore store, Router router, AgentFactoryOptions options, AgentFactoryMetrics metrics, ILoggerFactory logs)
     {
         var log = logs.CreateLogger("AgentFactory.Ingest");
+        // Unsigned requests are counted under "unknown": their event names are not trusted (label cardinality).
+        IResult Rejected(string outcome, IResult result)
+        {
+            metrics.Delivery("unknown", outcome);
+            return result;
+        }
         var body = await RequestBody.ReadAsync(http, AgentFactoryOptions.MaxWebhookBodyBytes);
         if (body is null)
-            return Problems.Of(StatusCodes.Status413PayloadTooLarge, "payload_too_large",
-                $"The body is larger than GitHub's {AgentFactoryOptions.MaxWebhookBodyBytes / (1024 * 1024)} MB webhook limit.");
+            return Rejected("too_large", Problems.Of(StatusCodes.Status413PayloadTooLarge, "payload_too_large",
+                $"The body is larger than GitHub's {AgentFactoryOptions.MaxWebhookBodyBytes / (1024 * 1024)} MB webhook limit."));
 
         var signature = WebhookSignature.Verify(http.Request.Headers["X-Hub-Signature-256"], options.WebhookSecretBytes(), body);
         if (signature != SignatureResult.Valid)
         {
             LogRejected(log, signature.ToString(), http.Connection.RemoteIpAddress?.ToString() ?? "?");
-            return Problems.Of(StatusCodes.Status401Unauthorized, "invalid_signature", signature switch
+            return Rejected("bad_signature", Problems.Of(StatusCodes.Status401Unauthorized, "invalid_signature", signature switch
             {
                 SignatureResult.Missing => "The X-Hub-Signature-256 header is missing. Set a secret on the GitHub webhook equal to GITHUB_WEBHOOK_SECRET.",
                 SignatureResult.Malformed => "The X-Hub-Signature-256 header is not of the form sha256=<64 hex digits>.",
                 _ => "The X-Hub-Signature-256 signature does not match. The webhook's secret on GitHub must equal GITHUB_WEBHOOK_SECRET (or the generated data/webhook-secret).",
-            });
+            }));
         }
 
         var (delivery, headerProblem) = GitHubDelivery.From(http.Request.Headers);
-        if (delivery is null) return Problems.Of(StatusCodes.Status400BadRequest, "bad_headers", headerProblem!);
+        if (delivery is null) return Rejected("bad_request", Problems.Of(StatusCodes.Status400BadRequest, "bad_headers", headerProblem!));
 
         var (json, payloadProblem, payloadStatus) = PayloadJson(http.Request.ContentType, body);
-        if (json is null) return Problems.Of(payloadStatus, payloadStatus == 415 ? "unsupported_content_type" : "malformed_payload", payloadProblem!);
+        if (json is null) return Rejected("bad_request", Problems.Of(payloadStatus, payloadStatus == 415 ? "unsupported_content_type" : "malformed_payload", payloadProblem!));
 
         IReadOnlyList<RoutedJob> routed;
         string? action, repository;
@@ -60,14 +67,14 @@ public static partial class WebhookEndpoints
         {
             using var doc = JsonDocument.Parse(json);
             if (doc.RootElement.ValueKind != JsonValueKind.Object)
-                return Problems.Of(StatusCodes.Status400BadRequest, "malformed_payload", "The payload must be a JSON object.");
+                return Rejected("bad_request", Problems.Of(StatusCodes.Status400BadRequest, "malformed_payload", "The payload must be a JSON object."));
             routed = delivery.Event == "ping" ? [] : router.Route(delivery.Event, doc.RootElement);
             action = Router.Str(doc.RootElement, "action");
             repository = Router.Str(doc.RootElement, "repository", "full_name");
         }
         catch (JsonException e)
         {
-            return Problems.Of(StatusCodes.Status400BadRequest, "malformed_payload", $"The payload is not valid JSON: {e.Message}");
+            return Rejected("bad_request", Problems.Of(StatusCodes.Status400BadRequest, "malformed_payload", $"The payload is not valid JSON: {e.Message}"));
         }
 
         var jobs = routed.Select(r =>
@@ -85,10 +92,12 @@ public static partial class WebhookEndpoints
         catch (StoreUnavailableException e)
         {
             LogStoreDown(log, delivery.DeliveryId, e.Message);
+            metrics.Delivery(delivery.Event, "store_unavailable");
             return Problems.StoreUnavailable(http);
         }
 
         LogReceived(log, delivery.Event, action ?? "-", delivery.DeliveryId, result.Duplicate, result.JobIds.Count);
+        metrics.Delivery(delivery.Event, result.Duplicate ? "duplicate" : result.JobIds.Count > 0 ? "queued" : "recorded");
         if (result.Duplicate)
             return TypedResults.Ok(new { status = "duplicate", delivery = delivery.DeliveryId, event_id = result.EventId, message = "Already received; nothing new was queued." });
         if (delivery.Event == "ping")

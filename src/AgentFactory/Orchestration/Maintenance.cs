@@ -16,6 +16,7 @@ public sealed partial class Maintenance(
     Orchestrator orchestrator,
     AgentFactoryOptions options,
     TimeProvider time,
+    Observability.AgentFactoryMetrics metrics,
     ILogger<Maintenance> log) : BackgroundService
 {
     private readonly DateTimeOffset _startedAt = time.GetUtcNow();
@@ -37,6 +38,7 @@ public sealed partial class Maintenance(
                     nextTick = time.GetUtcNow() + options.TickInterval;
                     await HeartbeatAsync(stoppingToken);
                     LastGitSync = await gitSync.SyncAsync(stoppingToken);
+                    metrics.GitSync(LastGitSync);
                 }
             }
             while (await timer.WaitForNextTickAsync(stoppingToken));

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using AgentFactory.Agents;
 using AgentFactory.Jobs;
+using AgentFactory.Observability;
 using AgentFactory.Options;
 using AgentFactory.Queue;
 using AgentFactory.Routing;
@@ -22,6 +23,7 @@ public sealed partial class Orchestrator(
     OutcomePolicy policy,
     AgentFactoryOptions options,
     TimeProvider time,
+    AgentFactoryMetrics metrics,
     ILogger<Orchestrator> log) : BackgroundService
 {
     private readonly ConcurrentDictionary<long, RunningJob> _running = new();
@@ -86,6 +88,7 @@ public sealed partial class Orchestrator(
         try
         {
             LogJobStarted(log, job.Id, job.JobType, job.Attempt, job.MaxAttempts, settings.Agent);
+            metrics.JobStarted(job.JobType, (job.StartedAt ?? time.GetUtcNow()) - job.ScheduledAt);
             var result = await agents.Get(settings.Agent).RunAsync(new AgentJob(job), running.Cancellation.Token);
             end = result.Succeeded ? AttemptEnd.Succeeded : AttemptEnd.Failed;
             error = result.Error;
@@ -113,6 +116,13 @@ public sealed partial class Orchestrator(
         {
             await WriteBackAsync(job, verdict, error, output);
             if (verdict.RetryAt is { } retryAt) WakeAt(retryAt);
+            metrics.JobFinished(job.JobType, end == AttemptEnd.Succeeded ? "completed" : verdict.Decision switch
+            {
+                Decision.Retry => "retried",
+                Decision.Fail => "failed",
+                Decision.Release => "released",
+                _ => end == AttemptEnd.Cancelled ? "cancelled" : "lease_lost",
+            }, elapsed);
             LogJobEnded(log, job.Id, job.JobType, job.Attempt, end, verdict.Decision, elapsed.TotalMilliseconds, error ?? "");
         }
         finally

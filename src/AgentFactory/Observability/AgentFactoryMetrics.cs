@@ -1,0 +1,54 @@
+using System.Diagnostics.Metrics;
+using AgentFactory.Jobs;
+
+namespace AgentFactory.Observability;
+
+/// <summary>
+/// The service's metrics (System.Diagnostics.Metrics, meter "AgentFactory"), exported at /metrics in
+/// Prometheus format and, when OTEL_EXPORTER_OTLP_ENDPOINT is set, over OTLP.
+/// </summary>
+public sealed class AgentFactoryMetrics : IDisposable
+{
+    public const string MeterName = "AgentFactory";
+
+    private readonly Meter _meter;
+    private readonly Counter<long> _deliveries;
+    private readonly Counter<long> _jobs;
+    private readonly Histogram<double> _duration;
+    private readonly Histogram<double> _startDelay;
+    private readonly Counter<long> _gitSync;
+    private IReadOnlyDictionary<JobStatus, long> _depth = new Dictionary<JobStatus, long>();
+
+    public AgentFactoryMetrics(IMeterFactory meters)
+    {
+        _meter = meters.Create(MeterName);
+        _deliveries = _meter.CreateCounter<long>("agentfactory.deliveries", "{delivery}", "Webhook deliveries by event and outcome.");
+        _jobs = _meter.CreateCounter<long>("agentfactory.jobs", "{attempt}", "Finished job attempts by job type and outcome.");
+        _duration = _meter.CreateHistogram<double>("agentfactory.job.duration", "s", "How long one attempt ran.",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300, 900, 1800, 3600] });
+        _startDelay = _meter.CreateHistogram<double>("agentfactory.job.start_delay", "s", "From when a job was due to when an agent started it.",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1, 5, 30, 60, 300] });
+        _gitSync = _meter.CreateCounter<long>("agentfactory.git_sync", "{sync}", "git pull results of the orchestrator's working copy.");
+        _meter.CreateObservableGauge("agentfactory.queue.depth", () => _depth.Select(d =>
+            new Measurement<long>(d.Value, new KeyValuePair<string, object?>("status", d.Key.ToDb()))), "{job}", "Jobs in the queue by status.");
+    }
+
+    public void Delivery(string eventType, string outcome) =>
+        _deliveries.Add(1, new("event", eventType), new("outcome", outcome));
+
+    public void JobFinished(string jobType, string outcome, TimeSpan duration)
+    {
+        _jobs.Add(1, new("job_type", jobType), new("outcome", outcome));
+        _duration.Record(duration.TotalSeconds, new KeyValuePair<string, object?>("job_type", jobType));
+    }
+
+    public void JobStarted(string jobType, TimeSpan delay) =>
+        _startDelay.Record(Math.Max(0, delay.TotalSeconds), new KeyValuePair<string, object?>("job_type", jobType));
+
+    public void GitSync(string result) => _gitSync.Add(1, new KeyValuePair<string, object?>("result", result));
+
+    /// <summary>Refreshed by the orchestrator's maintenance loop; read when metrics are collected.</summary>
+    public void QueueDepth(IReadOnlyDictionary<JobStatus, long> counts) => _depth = counts;
+
+    public void Dispose() => _meter.Dispose();
+}
