@@ -75,6 +75,13 @@ public sealed class AgentFactoryOptions
     /// <summary>PUBLIC_URL: the address GitHub should deliver to, used only in the set-up hints.</summary>
     public string? PublicUrl { get; set; }
 
+    /// <summary>
+    /// WEBHOOK_FAILURE_LIMIT: unsigned or mis-signed requests one client may send per minute before
+    /// it gets 429 for the rest of that minute (0 turns it off). Clients are told apart by IP, taken
+    /// from X-Forwarded-For only when the direct peer is a loopback proxy (nginx on the same host).
+    /// </summary>
+    public int WebhookFailureLimitPerMinute { get; set; } = 30;
+
     public const int MinSecretLength = 20;
 
     /// <summary>GitHub caps webhook payloads at 25 MB.</summary>

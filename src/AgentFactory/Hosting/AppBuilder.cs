@@ -3,6 +3,7 @@ using AgentFactory.Options;
 using AgentFactory.Routing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using OpenTelemetry.Metrics;
@@ -39,7 +40,16 @@ public static class AppBuilder
         builder.Services.AddAgentFactory(options, routing, roles);
         configure?.Invoke(builder.Services);
 
+        builder.Services.AddSingleton<FailedRequestLimiter>();
+        builder.Services.Configure<ForwardedHeadersOptions>(f =>
+        {
+            // Only a proxy on this host (nginx → 127.0.0.1:8000) is believed about the client's address.
+            f.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto;
+            f.ForwardLimit = 1;
+        });
+
         var app = builder.Build();
+        app.UseForwardedHeaders();
         app.MapWebhookEndpoints();
         app.MapHealthEndpoint();
         app.MapPrometheusScrapingEndpoint("/metrics");

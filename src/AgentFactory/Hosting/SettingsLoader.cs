@@ -32,6 +32,7 @@ public static class SettingsLoader
             GitSyncTimeout = Seconds(env, "GIT_SYNC_TIMEOUT_SECONDS", 60, 1, 3_600, errors),
             RoutingFile = Get(env, "AGENTFACTORY_ROUTING"),
             PublicUrl = Get(env, "PUBLIC_URL"),
+            WebhookFailureLimitPerMinute = (int)Number(env, "WEBHOOK_FAILURE_LIMIT", 30, 0, 1_000_000, errors),
             DatabaseUrl = Get(env, "DATABASE_URL") ?? Get(env, "SUPABASE_DB_URL"),
         };
         if (Get(env, "INSTANCE_NAME") is { } name) o.InstanceName = name;

@@ -29,7 +29,7 @@ public static partial class WebhookEndpoints
     }
 
     internal static async Task<IResult> ReceiveGitHubAsync(
-        HttpContext http, IJobStore store, Router router, AgentFactoryOptions options, AgentFactoryMetrics metrics, ILoggerFactory logs)
+        HttpContext http, IJobStore store, Router router, AgentFactoryOptions options, AgentFactoryMetrics metrics, FailedRequestLimiter limiter, ILoggerFactory logs)
     {
         var log = logs.CreateLogger("AgentFactory.Ingest");
         // Unsigned requests are counted under "unknown": their event names are not trusted (label cardinality).
@@ -37,6 +37,13 @@ public static partial class WebhookEndpoints
         {
             metrics.Delivery("unknown", outcome);
             return result;
+        }
+        var client = http.Connection.RemoteIpAddress;
+        if (limiter.IsBlocked(client))
+        {
+            http.Response.Headers.RetryAfter = ((int)FailedRequestLimiter.RetryAfter.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return Rejected("rate_limited", Problems.Of(StatusCodes.Status429TooManyRequests, "too_many_failures",
+                "Too many unsigned or mis-signed requests from this address; try again in a minute. Check that the webhook secret matches."));
         }
         var body = await RequestBody.ReadAsync(http, AgentFactoryOptions.MaxWebhookBodyBytes);
         if (body is null)
@@ -46,7 +53,8 @@ public static partial class WebhookEndpoints
         var signature = WebhookSignature.Verify(http.Request.Headers["X-Hub-Signature-256"], options.WebhookSecretBytes(), body);
         if (signature != SignatureResult.Valid)
         {
-            LogRejected(log, signature.ToString(), http.Connection.RemoteIpAddress?.ToString() ?? "?");
+            LogRejected(log, signature.ToString(), client?.ToString() ?? "?");
+            limiter.RecordFailure(client);
             return Rejected("bad_signature", Problems.Of(StatusCodes.Status401Unauthorized, "invalid_signature", signature switch
             {
                 SignatureResult.Missing => "The X-Hub-Signature-256 header is missing. Set a secret on the GitHub webhook equal to GITHUB_WEBHOOK_SECRET.",
