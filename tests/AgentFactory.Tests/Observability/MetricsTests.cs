@@ -15,24 +15,33 @@ public sealed class MetricsTests
         var id = System.Text.Json.Nodes.JsonNode.Parse(await response.Content.ReadAsStringAsync())!["job_id"]!.GetValue<long>();
         await service.WaitForJobAsync(id, JobStatus.Completed);
 
-        var text = await WaitForMetricAsync(service, "agentfactory_jobs_total");
-        Assert.Matches("agentfactory_deliveries_total\\{[^}]*event=\"ping\",outcome=\"recorded\"\\} 1", text);
-        Assert.Matches("agentfactory_deliveries_total\\{[^}]*event=\"unknown\",outcome=\"bad_signature\"\\} 1", text);
-        Assert.Matches("agentfactory_jobs_total\\{[^}]*job_type=\"manual\",outcome=\"completed\"\\} 1", text);
-        Assert.Matches("agentfactory_job_duration_seconds_count\\{[^}]*job_type=\"manual\"\\} 1", text);
-        Assert.Matches("agentfactory_job_start_delay_seconds_count\\{[^}]*job_type=\"manual\"\\} 1", text);
-        Assert.Matches("agentfactory_queue_depth\\{[^}]*status=\"pending\"\\}", text);
+        await WaitForMetricsAsync(service,
+            "agentfactory_deliveries_total\\{[^}]*event=\"ping\",outcome=\"recorded\"\\} [1-9]",
+            "agentfactory_deliveries_total\\{[^}]*event=\"unknown\",outcome=\"bad_signature\"\\} [1-9]",
+            "agentfactory_jobs_total\\{[^}]*job_type=\"manual\",outcome=\"completed\"\\} [1-9]",
+            "agentfactory_job_duration_seconds_count\\{[^}]*job_type=\"manual\"\\} [1-9]",
+            "agentfactory_job_start_delay_seconds_count\\{[^}]*job_type=\"manual\"\\} [1-9]",
+            "agentfactory_queue_depth\\{[^}]*status=\"pending\"\\}");
     }
 
-    private static async Task<string> WaitForMetricAsync(TestService service, string needle)
+    /// <summary>Scrapes until every pattern shows (the exporter caches a scrape briefly); fails with the last scrape.</summary>
+    private static async Task WaitForMetricsAsync(TestService service, params string[] patterns)
     {
-        // The Prometheus exporter caches a scrape briefly; ask again until the newest counters show.
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        while (true)
+        var text = "";
+        try
         {
-            var text = await service.Http.GetStringAsync("/metrics", deadline.Token);
-            if (text.Contains(needle, StringComparison.Ordinal)) return text;
-            await Task.Delay(100, deadline.Token);
+            while (true)
+            {
+                text = await service.Http.GetStringAsync("/metrics", deadline.Token);
+                if (patterns.All(p => System.Text.RegularExpressions.Regex.IsMatch(text, p))) return;
+                await Task.Delay(100, deadline.Token);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            foreach (var p in patterns) Assert.Matches(p, text);
+            throw;
         }
     }
 }
