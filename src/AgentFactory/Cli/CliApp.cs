@@ -12,6 +12,7 @@ public static class CliApp
         foreach (var command in ServiceCommands.Create()) root.Subcommands.Add(command);
         foreach (var command in QueueCommands.Create()) root.Subcommands.Add(command);
         root.Subcommands.Add(SecretCommand.Create());
+        root.Subcommands.Add(DoctorCommand.Create());
 
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
@@ -44,6 +45,16 @@ public static class CliApp
         catch (AgentFactory.Queue.StoreUnavailableException e)
         {
             await Console.Error.WriteLineAsync("Database unavailable: " + e.Message);
+            return ExitCodes.Failure;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            await Console.Error.WriteLineAsync($"File system error: {e.Message.TrimEnd('.')}. Check AGENTFACTORY_DATA_DIR and the service user's permissions.");
+            return ExitCodes.Failure;
+        }
+        catch (InvalidOperationException e) when (e.InnerException is AgentFactory.Queue.StoreUnavailableException inner)
+        {
+            await Console.Error.WriteLineAsync("Database unavailable: " + inner.Message);
             return ExitCodes.Failure;
         }
     }

@@ -22,7 +22,15 @@ public sealed class SqliteJobStore : IJobStore, IDisposable
 
     public SqliteJobStore(string path, TimeProvider time, QueueSignal signal)
     {
-        Hosting.SettingsLoader.CreatePrivateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        var directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        try
+        {
+            Hosting.SettingsLoader.CreatePrivateDirectory(directory);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new StoreUnavailableException($"Cannot create the data directory {directory} ({e.Message}). Set AGENTFACTORY_DATA_DIR to a writable directory.", e);
+        }
         _connectionString = new SqliteConnectionStringBuilder
         {
             DataSource = path,

@@ -1,0 +1,83 @@
+using System.Diagnostics;
+using AgentFactory.Cli;
+using AgentFactory.Tests.Support;
+
+namespace AgentFactory.Tests.Cli;
+
+public sealed class DoctorTests : IDisposable
+{
+    private readonly TempDir _dir = new();
+
+    public void Dispose() => _dir.Dispose();
+
+    private Task<(int Exit, string Out, string Err)> Doctor(Dictionary<string, string>? env = null) =>
+        AgentFactory.Tests.Support.Cli.RunAsync(_dir.Path, env ?? [], "doctor");
+
+    private static void Git(string dir, params string[] args)
+    {
+        var psi = new ProcessStartInfo("git") { WorkingDirectory = dir, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        using var p = Process.Start(psi)!;
+        p.WaitForExit();
+        Assert.True(p.ExitCode == 0, $"git {string.Join(' ', args)}: {p.StandardError.ReadToEnd()}");
+    }
+
+    [Fact]
+    public async Task Fresh_setup_has_no_problems_only_hints()
+    {
+        var (exit, output, _) = await Doctor();
+        Assert.Equal(ExitCodes.Ok, exit);
+        Assert.Contains("database reachable", output, StringComparison.Ordinal);
+        Assert.Contains("No problems found", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Secret_file_readable_by_others_is_a_problem_with_the_fix()
+    {
+        Directory.CreateDirectory(_dir.File("data"));
+        var secret = Path.Combine(_dir.Path, "data", "webhook-secret");
+        await File.WriteAllTextAsync(secret, "a-secret-that-is-long-enough-0123456789\n");
+        File.SetUnixFileMode(secret, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.OtherRead);
+        var (exit, output, _) = await Doctor();
+        Assert.Equal(ExitCodes.Failure, exit);
+        Assert.Contains($"fix: chmod 600 {secret}", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Weak_secret_is_flagged()
+    {
+        var (_, output, _) = await Doctor(new() { ["GITHUB_WEBHOOK_SECRET"] = "aaaaaaaaaaaaaaaaaaaaaaa" });
+        Assert.Contains("GITHUB_WEBHOOK_SECRET is set but weak", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Git_sync_path_that_is_not_a_repository_is_a_problem()
+    {
+        var (exit, output, _) = await Doctor(new() { ["GIT_SYNC_ENABLED"] = "true", ["GIT_SYNC_PATH"] = _dir.Path });
+        Assert.Equal(ExitCodes.Failure, exit);
+        Assert.Contains("is not a git working copy", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Git_working_copy_that_reaches_its_remote_is_fine()
+    {
+        var remote = Directory.CreateDirectory(_dir.File("remote.git")).FullName;
+        var clone = _dir.File("clone");
+        Git(remote, "init", "--bare", "-q");
+        Git(_dir.Path, "clone", "-q", remote, clone);
+        Git(clone, "-c", "user.email=t@example.com", "-c", "user.name=t", "commit", "--allow-empty", "-q", "-m", "init");
+        Git(clone, "push", "-q", "origin", "HEAD");
+        var (exit, output, _) = await Doctor(new() { ["GIT_SYNC_ENABLED"] = "true", ["GIT_SYNC_PATH"] = clone });
+        Assert.Equal(ExitCodes.Ok, exit);
+        Assert.Contains("reaches its remote", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Unreachable_database_is_a_problem_that_names_the_setting_to_check()
+    {
+        await File.WriteAllTextAsync(_dir.File("data"), "a file where the data directory should be");
+        var (exit, output, _) = await Doctor();
+        Assert.Equal(ExitCodes.Failure, exit);
+        Assert.Contains("FAIL", output, StringComparison.Ordinal);
+    }
+}
