@@ -17,10 +17,12 @@ public interface IJobStore
     Task PingAsync(CancellationToken ct);
 
     /// <summary>
-    /// Records a delivery and inserts its jobs in one transaction. A second call with the same
-    /// (hook id, delivery id) changes nothing and reports a duplicate. Returns only after commit.
+    /// Records deliveries and inserts their jobs, all in one transaction (group commit: concurrent
+    /// requests share one durable write). A delivery whose (hook id, delivery id) is already stored —
+    /// or appears earlier in the same batch — changes nothing and is reported as a duplicate.
+    /// Returns one result per delivery, in order, only after commit.
     /// </summary>
-    Task<DeliveryResult> RecordDeliveryAsync(NewWebhookEvent delivery, IReadOnlyList<NewJob> jobs, CancellationToken ct);
+    Task<IReadOnlyList<DeliveryResult>> RecordDeliveriesAsync(IReadOnlyList<DeliveryRecord> deliveries, CancellationToken ct);
 
     Task<long> EnqueueAsync(NewJob job, CancellationToken ct);
 
@@ -66,6 +68,16 @@ public interface IJobStore
     Task<IReadOnlyList<WebhookEventRecord>> ListEventsAsync(EventQuery query, CancellationToken ct);
 
     Task<IReadOnlyDictionary<JobStatus, long>> CountJobsByStatusAsync(CancellationToken ct);
+}
+
+/// <summary>A delivery and the jobs routing made of it.</summary>
+public sealed record DeliveryRecord(NewWebhookEvent Delivery, IReadOnlyList<NewJob> Jobs);
+
+public static class JobStoreExtensions
+{
+    /// <summary>Records one delivery and its jobs in one transaction (see <see cref="IJobStore.RecordDeliveriesAsync"/>).</summary>
+    public static async Task<DeliveryResult> RecordDeliveryAsync(this IJobStore store, NewWebhookEvent delivery, IReadOnlyList<NewJob> jobs, CancellationToken ct) =>
+        (await store.RecordDeliveriesAsync([new DeliveryRecord(delivery, jobs)], ct))[0];
 }
 
 /// <summary>The database cannot be reached or refused the operation for a reason outside the caller's control.</summary>

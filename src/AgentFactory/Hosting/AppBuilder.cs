@@ -41,6 +41,8 @@ public static class AppBuilder
         configure?.Invoke(builder.Services);
 
         builder.Services.AddSingleton<FailedRequestLimiter>();
+        builder.Services.AddSingleton<DeliveryBatcher>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<DeliveryBatcher>());
         builder.Services.Configure<ForwardedHeadersOptions>(f =>
         {
             // Only a proxy on this host (nginx → 127.0.0.1:8000) is believed about the client's address.

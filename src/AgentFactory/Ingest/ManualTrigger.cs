@@ -20,7 +20,7 @@ public static partial class ManualTrigger
 {
     public const string DefaultJobType = "manual";
 
-    internal static async Task<IResult> HandleAsync(HttpContext http, IJobStore store, RoutingConfig routing, AgentFactoryOptions options)
+    internal static async Task<IResult> HandleAsync(HttpContext http, DeliveryBatcher batcher, RoutingConfig routing, AgentFactoryOptions options)
     {
         if (!Authorized(http.Request.Headers.Authorization.ToString(), options.ManualTriggerToken))
         {
@@ -61,7 +61,7 @@ public static partial class ManualTrigger
         var delivery = new NewWebhookEvent(Guid.NewGuid().ToString(), "manual", "manual", null, null, payload);
         try
         {
-            var result = await store.RecordDeliveryAsync(delivery, [job], http.RequestAborted);
+            var result = await batcher.RecordAsync(delivery, [job], http.RequestAborted);
             return TypedResults.Accepted($"/api/jobs/{result.JobIds[0]}", new
             {
                 status = "queued",

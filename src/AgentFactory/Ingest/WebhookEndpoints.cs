@@ -29,7 +29,7 @@ public static partial class WebhookEndpoints
     }
 
     internal static async Task<IResult> ReceiveGitHubAsync(
-        HttpContext http, IJobStore store, Router router, AgentFactoryOptions options, AgentFactoryMetrics metrics, FailedRequestLimiter limiter, ILoggerFactory logs)
+        HttpContext http, DeliveryBatcher batcher, Router router, AgentFactoryOptions options, AgentFactoryMetrics metrics, FailedRequestLimiter limiter, ILoggerFactory logs)
     {
         var log = logs.CreateLogger("AgentFactory.Ingest");
         // Unsigned requests are counted under "unknown": their event names are not trusted (label cardinality).
@@ -94,7 +94,7 @@ public static partial class WebhookEndpoints
         DeliveryResult result;
         try
         {
-            result = await store.RecordDeliveryAsync(
+            result = await batcher.RecordAsync(
                 new NewWebhookEvent(delivery.DeliveryId, delivery.HookId, delivery.Event, action, repository, json), jobs, http.RequestAborted);
         }
         catch (StoreUnavailableException e)

@@ -136,7 +136,7 @@ public sealed class StoreDownTests : IAsyncLifetime
         private static Exception Down() => new StoreUnavailableException("disk I/O error (simulated)");
         public Task MigrateAsync(CancellationToken ct) => inner.MigrateAsync(ct);
         public Task PingAsync(CancellationToken ct) => throw Down();
-        public Task<DeliveryResult> RecordDeliveryAsync(NewWebhookEvent d, IReadOnlyList<NewJob> j, CancellationToken ct) => throw Down();
+        public Task<IReadOnlyList<DeliveryResult>> RecordDeliveriesAsync(IReadOnlyList<DeliveryRecord> d, CancellationToken ct) => throw Down();
         public Task<long> EnqueueAsync(NewJob job, CancellationToken ct) => throw Down();
         public Task<IReadOnlyList<JobRecord>> ClaimAsync(string o, int l, TimeSpan d, CancellationToken ct) => throw Down();
         public Task<IReadOnlySet<long>> RenewLeasesAsync(IReadOnlyCollection<JobLease> l, TimeSpan d, CancellationToken ct) => throw Down();

@@ -79,6 +79,25 @@ public abstract class StoreContractTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task RecordDeliveries_in_one_batch_answers_each_in_order_and_dedupes_within_the_batch()
+    {
+        await Store.RecordDeliveryAsync(Event("old"), [new NewJob("x", "{}")], Ct);
+        var results = await Store.RecordDeliveriesAsync(
+        [
+            new DeliveryRecord(Event("a"), [new NewJob("x", "{}"), new NewJob("y", "{}")]),
+            new DeliveryRecord(Event("old"), [new NewJob("x", "{}")]),
+            new DeliveryRecord(Event("b", type: "star"), []),
+            new DeliveryRecord(Event("a"), [new NewJob("x", "{}")]),
+        ], Ct);
+        Assert.Equal([false, true, false, true], results.Select(r => r.Duplicate));
+        Assert.Equal(2, results[0].JobIds.Count);
+        Assert.Empty(results[2].JobIds);
+        Assert.Equal(results[0].EventId, results[3].EventId);
+        Assert.Equal(3, (await Store.ListJobsAsync(new JobQuery(), Ct)).Count);
+        Assert.Equal(3, (await Store.ListEventsAsync(new EventQuery(), Ct)).Count);
+    }
+
+    [Fact]
     public async Task RecordDelivery_without_jobs_is_recorded_as_not_converted()
     {
         await Store.RecordDeliveryAsync(Event("d2", type: "star"), [], Ct);

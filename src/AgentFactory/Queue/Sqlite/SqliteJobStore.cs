@@ -46,6 +46,16 @@ public sealed class SqliteJobStore : IJobStore, IDisposable
 
     public async Task MigrateAsync(CancellationToken ct)
     {
+        try
+        {
+            await using var wal = OpenConnection();
+            await using var pragma = Command(wal, null, "PRAGMA journal_mode = WAL");
+            await pragma.ExecuteNonQueryAsync(ct);
+        }
+        catch (SqliteException e)
+        {
+            throw new StoreUnavailableException($"The SQLite queue failed: {e.Message}", e);
+        }
         await WriteAsync(async (conn, tx) =>
         {
             await ExecAsync(conn, tx, "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)");
@@ -73,54 +83,77 @@ public sealed class SqliteJobStore : IJobStore, IDisposable
         return await cmd.ExecuteScalarAsync(ct);
     }, ct);
 
-    public async Task<DeliveryResult> RecordDeliveryAsync(NewWebhookEvent delivery, IReadOnlyList<NewJob> jobs, CancellationToken ct)
+    public async Task<IReadOnlyList<DeliveryResult>> RecordDeliveriesAsync(IReadOnlyList<DeliveryRecord> deliveries, CancellationToken ct)
     {
-        var result = await WriteAsync(async (conn, tx) =>
+        var results = await WriteAsync<IReadOnlyList<DeliveryResult>>(async (conn, tx) =>
         {
             var now = _time.GetUtcNow();
             await using var ins = Command(conn, tx, SqlScripts.Get(Driver, "record_event"));
-            ins.Parameters.AddWithValue("@delivery_id", delivery.DeliveryId);
-            ins.Parameters.AddWithValue("@hook_id", delivery.HookId);
-            ins.Parameters.AddWithValue("@event_type", delivery.EventType);
-            ins.Parameters.AddWithValue("@action", (object?)delivery.Action ?? DBNull.Value);
-            ins.Parameters.AddWithValue("@repository", (object?)delivery.Repository ?? DBNull.Value);
-            ins.Parameters.AddWithValue("@now", Ts(now));
-            ins.Parameters.AddWithValue("@payload", delivery.Payload);
-            ins.Parameters.AddWithValue("@converted", jobs.Count > 0 ? 1 : 0);
-            var id = await ins.ExecuteScalarAsync(ct);
-            if (id is null or DBNull)
+            var p = new[] { "@delivery_id", "@hook_id", "@event_type", "@action", "@repository", "@now", "@payload", "@converted" }
+                .Select(name => ins.Parameters.Add(new SqliteParameter(name, DBNull.Value))).ToArray();
+            await using var find = Command(conn, tx, SqlScripts.Get(Driver, "find_event"));
+            var findHook = find.Parameters.Add(new SqliteParameter("@hook_id", DBNull.Value));
+            var findDelivery = find.Parameters.Add(new SqliteParameter("@delivery_id", DBNull.Value));
+            await using var job = JobInsertCommand(conn, tx);
+
+            var list = new List<DeliveryResult>(deliveries.Count);
+            foreach (var (delivery, jobs) in deliveries)
             {
-                await using var find = Command(conn, tx, SqlScripts.Get(Driver, "find_event"));
-                find.Parameters.AddWithValue("@hook_id", delivery.HookId);
-                find.Parameters.AddWithValue("@delivery_id", delivery.DeliveryId);
-                return new DeliveryResult(true, Convert.ToInt64(await find.ExecuteScalarAsync(ct), CultureInfo.InvariantCulture), []);
+                p[0].Value = delivery.DeliveryId;
+                p[1].Value = delivery.HookId;
+                p[2].Value = delivery.EventType;
+                p[3].Value = (object?)delivery.Action ?? DBNull.Value;
+                p[4].Value = (object?)delivery.Repository ?? DBNull.Value;
+                p[5].Value = Ts(now);
+                p[6].Value = delivery.Payload;
+                p[7].Value = jobs.Count > 0 ? 1 : 0;
+                var id = await ins.ExecuteScalarAsync(ct);
+                if (id is null or DBNull)
+                {
+                    findHook.Value = delivery.HookId;
+                    findDelivery.Value = delivery.DeliveryId;
+                    list.Add(new DeliveryResult(true, Convert.ToInt64(await find.ExecuteScalarAsync(ct), CultureInfo.InvariantCulture), []));
+                    continue;
+                }
+                var eventId = Convert.ToInt64(id, CultureInfo.InvariantCulture);
+                var jobIds = new List<long>(jobs.Count);
+                foreach (var newJob in jobs) jobIds.Add(await InsertJobAsync(job, newJob, eventId, now, ct));
+                list.Add(new DeliveryResult(false, eventId, jobIds));
             }
-            var eventId = Convert.ToInt64(id, CultureInfo.InvariantCulture);
-            var jobIds = new List<long>(jobs.Count);
-            foreach (var job in jobs) jobIds.Add(await InsertJobAsync(conn, tx, job, eventId, now, ct));
-            return new DeliveryResult(false, eventId, jobIds);
+            return list;
         }, ct);
-        if (result.JobIds.Count > 0) _signal.Notify();
-        return result;
+        if (results.Any(r => r.JobIds.Count > 0)) _signal.Notify();
+        return results;
     }
 
     public async Task<long> EnqueueAsync(NewJob job, CancellationToken ct)
     {
-        var id = await WriteAsync((conn, tx) => InsertJobAsync(conn, tx, job, null, _time.GetUtcNow(), ct), ct);
+        var id = await WriteAsync(async (conn, tx) =>
+        {
+            await using var cmd = JobInsertCommand(conn, tx);
+            return await InsertJobAsync(cmd, job, null, _time.GetUtcNow(), ct);
+        }, ct);
         _signal.Notify();
         return id;
     }
 
-    private static async Task<long> InsertJobAsync(SqliteConnection conn, SqliteTransaction tx, NewJob job, long? eventId, DateTimeOffset now, CancellationToken ct)
+    private static SqliteCommand JobInsertCommand(SqliteConnection conn, SqliteTransaction tx)
     {
-        await using var cmd = Command(conn, tx, SqlScripts.Get(Driver, "insert_job"));
-        cmd.Parameters.AddWithValue("@job_type", job.JobType);
-        cmd.Parameters.AddWithValue("@payload", job.Payload);
-        cmd.Parameters.AddWithValue("@priority", job.Priority);
-        cmd.Parameters.AddWithValue("@max_attempts", Math.Max(1, job.MaxAttempts));
-        cmd.Parameters.AddWithValue("@now", Ts(now));
-        cmd.Parameters.AddWithValue("@scheduled_at", Ts(job.RunAt ?? now));
-        cmd.Parameters.AddWithValue("@event_id", (object?)eventId ?? DBNull.Value);
+        var cmd = Command(conn, tx, SqlScripts.Get(Driver, "insert_job"));
+        foreach (var name in new[] { "@job_type", "@payload", "@priority", "@max_attempts", "@now", "@scheduled_at", "@event_id" })
+            cmd.Parameters.Add(new SqliteParameter(name, DBNull.Value)); // typed from each value at bind time
+        return cmd;
+    }
+
+    private static async Task<long> InsertJobAsync(SqliteCommand cmd, NewJob job, long? eventId, DateTimeOffset now, CancellationToken ct)
+    {
+        cmd.Parameters["@job_type"].Value = job.JobType;
+        cmd.Parameters["@payload"].Value = job.Payload;
+        cmd.Parameters["@priority"].Value = job.Priority;
+        cmd.Parameters["@max_attempts"].Value = Math.Max(1, job.MaxAttempts);
+        cmd.Parameters["@now"].Value = Ts(now);
+        cmd.Parameters["@scheduled_at"].Value = Ts(job.RunAt ?? now);
+        cmd.Parameters["@event_id"].Value = (object?)eventId ?? DBNull.Value;
         return Convert.ToInt64(await cmd.ExecuteScalarAsync(ct), CultureInfo.InvariantCulture);
     }
 
@@ -296,7 +329,8 @@ public sealed class SqliteJobStore : IJobStore, IDisposable
         var conn = new SqliteConnection(_connectionString);
         conn.Open();
         using var cmd = conn.CreateCommand();
-        cmd.CommandText = "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 30000;";
+        // Per-connection settings only; WAL is persistent and set once in MigrateAsync.
+        cmd.CommandText = "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 30000;";
         cmd.ExecuteNonQuery();
         return conn;
     }

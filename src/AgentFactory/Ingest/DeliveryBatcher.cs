@@ -1,0 +1,66 @@
+using System.Threading.Channels;
+using AgentFactory.Events;
+using AgentFactory.Jobs;
+using AgentFactory.Queue;
+using Microsoft.Extensions.Hosting;
+
+namespace AgentFactory.Ingest;
+
+/// <summary>
+/// Group commit for ingest: deliveries that arrive while a commit is in flight are stored together in
+/// the next transaction, so many concurrent requests share one durable write. Each request still gets
+/// its answer only after the transaction holding its delivery has committed.
+/// </summary>
+public sealed class DeliveryBatcher(IJobStore store) : BackgroundService
+{
+    /// <summary>Deliveries per transaction at most; larger bursts are split.</summary>
+    public const int MaxBatch = 256;
+
+    private readonly Channel<Pending> _queue = Channel.CreateBounded<Pending>(new BoundedChannelOptions(10_000)
+    {
+        SingleReader = true,
+        FullMode = BoundedChannelFullMode.Wait,
+    });
+
+    public async Task<DeliveryResult> RecordAsync(NewWebhookEvent delivery, IReadOnlyList<NewJob> jobs, CancellationToken ct)
+    {
+        var pending = new Pending(new DeliveryRecord(delivery, jobs), new TaskCompletionSource<DeliveryResult>(TaskCreationOptions.RunContinuationsAsynchronously));
+        await _queue.Writer.WriteAsync(pending, ct);
+        // Once queued the delivery is written even if the client goes away; the answer waits for the commit.
+        return await pending.Result.Task;
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var batch = new List<Pending>(MaxBatch);
+        try
+        {
+            while (await _queue.Reader.WaitToReadAsync(stoppingToken))
+            {
+                await DrainOnceAsync(batch);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested) { }
+        // Stopping: commit what was accepted into the queue before the host shuts down.
+        _queue.Writer.TryComplete();
+        while (_queue.Reader.TryPeek(out _)) await DrainOnceAsync(batch);
+    }
+
+    private async Task DrainOnceAsync(List<Pending> batch)
+    {
+        batch.Clear();
+        while (batch.Count < MaxBatch && _queue.Reader.TryRead(out var item)) batch.Add(item);
+        if (batch.Count == 0) return;
+        try
+        {
+            var results = await store.RecordDeliveriesAsync([.. batch.Select(p => p.Record)], CancellationToken.None);
+            for (var i = 0; i < batch.Count; i++) batch[i].Result.TrySetResult(results[i]);
+        }
+        catch (Exception e)
+        {
+            foreach (var p in batch) p.Result.TrySetException(e);
+        }
+    }
+
+    private sealed record Pending(DeliveryRecord Record, TaskCompletionSource<DeliveryResult> Result);
+}
