@@ -25,7 +25,8 @@ public static class Banner
         if (SettingsLoader.CreatedSecretFiles.Count == 0) return;
 
         var payloadUrl = (options.PublicUrl ?? "https://<your-public-host>").TrimEnd('/') + "/webhook/github";
-        var showSecret = !Console.IsOutputRedirected;
+        // Shown once, on the terminal of the run that generated it; never into a log file or journal.
+        var showSecret = !Console.IsOutputRedirected && SettingsLoader.CreatedSecretFiles.Contains(options.WebhookSecretSource);
         Console.WriteLine();
         Console.WriteLine("First run: generated secrets (files readable only by this user):");
         foreach (var file in SettingsLoader.CreatedSecretFiles) Console.WriteLine($"  {file}");
@@ -35,7 +36,9 @@ public static class Banner
         Console.WriteLine("  Content type:  application/json");
         Console.WriteLine(showSecret
             ? $"  Secret:        {options.WebhookSecrets[0]}"
-            : $"  Secret:        the contents of {options.WebhookSecretSource}  (cat it; not printed because output is redirected)");
+            : options.WebhookSecretSource == "GITHUB_WEBHOOK_SECRET"
+                ? "  Secret:        the value of GITHUB_WEBHOOK_SECRET"
+                : $"  Secret:        the contents of {options.WebhookSecretSource}  (cat it)");
         Console.WriteLine("  Events:        Pushes, Releases, Issues, Pull requests (or 'Send me everything')");
         Console.WriteLine();
         Console.WriteLine("Try the manual trigger:");

@@ -12,7 +12,7 @@ namespace AgentFactory.Cli;
 /// <summary>trigger, jobs (list/show/retry/cancel), events: direct access to the queue database.</summary>
 public static class QueueCommands
 {
-    private static readonly JsonSerializerOptions Pretty = new() { WriteIndented = true };
+    private static readonly JsonSerializerOptions Pretty = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
     public static IEnumerable<Command> Create()
     {

@@ -46,7 +46,15 @@ public static class ServiceCommands
         using var host = AppBuilder.Build(options, routing, roles, urls);
         if (roles.HasFlag(Roles.Orchestrator)) host.Services.GetRequiredService<AgentCatalog>(); // a bad agent setting fails now, not at the first job
         await host.Services.GetRequiredService<IJobStore>().MigrateAsync(CancellationToken.None);
-        await host.StartAsync();
+        try
+        {
+            await host.StartAsync();
+        }
+        catch (IOException e) when (e.Message.Contains("bind", StringComparison.OrdinalIgnoreCase))
+        {
+            await Console.Error.WriteLineAsync($"Cannot listen: {e.Message.TrimEnd('.')}. Another process may use the port: stop it, or pass --urls (or set ASPNETCORE_URLS), e.g. --urls http://localhost:8001");
+            return ExitCodes.Failure;
+        }
         Banner.Print(options, roles, routingSource, host);
         await host.WaitForShutdownAsync();
         return ExitCodes.Ok;

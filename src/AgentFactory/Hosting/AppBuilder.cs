@@ -20,16 +20,16 @@ public static class AppBuilder
         if (!roles.HasFlag(Roles.Webhook))
         {
             var hostBuilder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+            hostBuilder.Services.AddSystemd(); // before logging, so LOG_FORMAT=json wins over the journal format
             hostBuilder.Logging.AddAgentFactoryLogging(options);
-            hostBuilder.Services.AddSystemd();
             hostBuilder.Services.AddAgentFactory(options, routing, roles);
             configure?.Invoke(hostBuilder.Services);
             return hostBuilder.Build();
         }
 
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
+        builder.Services.AddSystemd(); // before logging, so LOG_FORMAT=json wins over the journal format
         builder.Logging.AddAgentFactoryLogging(options);
-        builder.Services.AddSystemd();
         builder.WebHost.UseUrls(urls ?? Environment.GetEnvironmentVariable("ASPNETCORE_URLS") ?? DefaultUrl);
         builder.WebHost.ConfigureKestrel(k =>
         {

@@ -39,12 +39,16 @@ public static partial class WebhookEndpoints
             return result;
         }
         var client = http.Connection.RemoteIpAddress;
-        if (limiter.IsBlocked(client))
+        IResult Throttled()
         {
             http.Response.Headers.RetryAfter = ((int)FailedRequestLimiter.RetryAfter.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
             return Rejected("rate_limited", Problems.Of(StatusCodes.Status429TooManyRequests, "too_many_failures",
                 "Too many unsigned or mis-signed requests from this address; try again in a minute. Check that the webhook secret matches."));
         }
+        // A throttled client's unsigned requests are refused before the body is read; signed ones are
+        // still verified, so a correctly signed delivery always gets through.
+        var blocked = limiter.IsBlocked(client);
+        if (blocked && string.IsNullOrEmpty(http.Request.Headers["X-Hub-Signature-256"])) return Throttled();
         var body = await RequestBody.ReadAsync(http, AgentFactoryOptions.MaxWebhookBodyBytes);
         if (body is null)
             return Rejected("too_large", Problems.Of(StatusCodes.Status413PayloadTooLarge, "payload_too_large",
@@ -53,6 +57,7 @@ public static partial class WebhookEndpoints
         var signature = WebhookSignature.Verify(http.Request.Headers["X-Hub-Signature-256"], options.WebhookSecretBytes(), body);
         if (signature != SignatureResult.Valid)
         {
+            if (blocked) return Throttled();
             LogRejected(log, signature.ToString(), client?.ToString() ?? "?");
             limiter.RecordFailure(client);
             return Rejected("bad_signature", Problems.Of(StatusCodes.Status401Unauthorized, "invalid_signature", signature switch

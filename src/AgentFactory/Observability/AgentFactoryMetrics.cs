@@ -47,7 +47,7 @@ public sealed class AgentFactoryMetrics : IDisposable
 
     public void GitSync(string result) => _gitSync.Add(1, new KeyValuePair<string, object?>("result", result));
 
-    /// <summary>Refreshed by the orchestrator's maintenance loop; read when metrics are collected.</summary>
+    /// <summary>Refreshed by <see cref="QueueDepthSampler"/>; read when metrics are collected.</summary>
     public void QueueDepth(IReadOnlyDictionary<JobStatus, long> counts) => _depth = counts;
 
     public void Dispose() => _meter.Dispose();

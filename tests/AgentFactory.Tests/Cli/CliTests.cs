@@ -81,7 +81,7 @@ public sealed class CliTests : IDisposable
         var job = Assert.Single(JsonNode.Parse(output)!.AsArray())!;
         Assert.Equal("custom_task", job["job_type"]!.GetValue<string>());
         Assert.Equal("pending", job["status"]!.GetValue<string>());
-        Assert.Equal(4, job["Priority"]!.GetValue<int>());
+        Assert.Equal(4, job["priority"]!.GetValue<int>());
 
         (exit, output, _) = await Run("jobs", "show", "1");
         Assert.Equal(ExitCodes.Ok, exit);
