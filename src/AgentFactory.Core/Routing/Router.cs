@@ -32,7 +32,8 @@ public sealed class Router(RoutingConfig config)
         if (rule.Repositories.Count > 0)
         {
             var repo = Str(payload, "repository", "full_name");
-            if (repo is null || !rule.Repositories.Exists(g => Glob(g, repo))) return false;
+            // GitHub repository names are case-insensitive; branch names are not.
+            if (repo is null || !rule.Repositories.Exists(g => Glob(g, repo, ignoreCase: true))) return false;
         }
         if (rule.Branches.Count > 0)
         {
@@ -86,7 +87,7 @@ public sealed class Router(RoutingConfig config)
         return e.ValueKind == JsonValueKind.String ? e.GetString() : null;
     }
 
-    private static bool Glob(string pattern, string value) =>
+    private static bool Glob(string pattern, string value, bool ignoreCase = false) =>
         pattern == "*" || Regex.IsMatch(value, "^" + Regex.Escape(pattern).Replace("\\*", ".*", StringComparison.Ordinal) + "$",
-            RegexOptions.CultureInvariant, TimeSpan.FromMilliseconds(100));
+            RegexOptions.CultureInvariant | (ignoreCase ? RegexOptions.IgnoreCase : RegexOptions.None), TimeSpan.FromMilliseconds(100));
 }

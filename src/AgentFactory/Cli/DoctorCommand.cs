@@ -44,7 +44,7 @@ public static class DoctorCommand
         catch (SettingsException e)
         {
             Report(Level.Fail, "settings: " + e.Message.Replace(Environment.NewLine, " | ", StringComparison.Ordinal), "correct the variables named above (see docs/configuration.md)");
-            return ExitCodes.Failure;
+            return ExitCodes.Usage;
         }
 
         CheckRouting(options, Report);
@@ -122,6 +122,11 @@ public static class DoctorCommand
 
     private static async Task CheckDatabaseAsync(AgentFactoryOptions options, Action<Level, string, string?> report, CancellationToken ct)
     {
+        if (options.DatabaseUrl is null && !File.Exists(options.SqlitePath))
+        {
+            report(Level.Warn, $"no database at {options.SqlitePath} yet (the first start creates it)", "run doctor from the service's working directory, or set AGENTFACTORY_DATA_DIR");
+            return;
+        }
         Console.WriteLine($"      checking the database ({ServiceCommands.Describe(options)})…");
         try
         {

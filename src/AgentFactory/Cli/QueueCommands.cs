@@ -142,6 +142,11 @@ public static class QueueCommands
     private static Task<int> WithStore(Func<IJobStore, RoutingConfig, Task<int>> body) => CliApp.Guard(async () =>
     {
         var options = CliApp.LoadSettings(createSecrets: false);
+        if (options.DatabaseUrl is null && !File.Exists(options.SqlitePath))
+        {
+            await Console.Error.WriteLineAsync($"No queue database at {options.SqlitePath}. Run this from the service's working directory, set AGENTFACTORY_DATA_DIR, or start the service once (agentfactory serve / migrate).");
+            return ExitCodes.Failure;
+        }
         var (routing, _) = RoutingLoader.Load(options.RoutingFile);
         var services = new ServiceCollection().AddSingleton(TimeProvider.System).AddSingleton<QueueSignal>().AddStore(options);
         await using var provider = services.BuildServiceProvider();

@@ -12,6 +12,8 @@ public static class RoutingLoader
         PropertyNameCaseInsensitive = true,
         ReadCommentHandling = JsonCommentHandling.Skip,
         AllowTrailingCommas = true,
+        // A misspelt field ("branch" for "branches") would silently widen a rule: refuse it instead.
+        UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow,
     };
 
     /// <summary>The explicit file, else ./routing.json when present, else the defaults. Returns where it came from.</summary>

@@ -72,6 +72,7 @@ public sealed class CliTests : IDisposable
     [Fact]
     public async Task Trigger_then_jobs_list_show_cancel_and_retry_work_with_clear_exit_codes()
     {
+        Assert.Equal(ExitCodes.Ok, (await Run("migrate")).Exit);
         var (exit, output, _) = await Run("trigger", "custom_task", "--payload", "{\"task\":\"Update documentation\"}", "--priority", "4");
         Assert.Equal(ExitCodes.Ok, exit);
         Assert.Contains("Queued job 1 (custom_task)", output, StringComparison.Ordinal);
@@ -103,9 +104,19 @@ public sealed class CliTests : IDisposable
     [Fact]
     public async Task Trigger_with_bad_json_is_a_usage_error()
     {
+        Assert.Equal(ExitCodes.Ok, (await Run("migrate")).Exit);
         var (exit, _, err) = await Run("trigger", "x", "--payload", "{nope");
         Assert.Equal(ExitCodes.Usage, exit);
         Assert.Contains("--payload is not valid JSON", err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Queue_commands_outside_the_service_directory_say_where_the_database_should_be()
+    {
+        var (exit, _, err) = await Run("jobs", "list");
+        Assert.Equal(ExitCodes.Failure, exit);
+        Assert.Contains("No queue database at", err, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(_dir.Path, "data", "agentfactory.db")));
     }
 
     [Fact]

@@ -27,8 +27,9 @@ public sealed class DoctorTests : IDisposable
     {
         var (exit, output, _) = await Doctor();
         Assert.Equal(ExitCodes.Ok, exit);
-        Assert.Contains("database reachable", output, StringComparison.Ordinal);
+        Assert.Contains("the first start creates it", output, StringComparison.Ordinal);
         Assert.Contains("No problems found", output, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(_dir.Path, "data", "agentfactory.db")));
     }
 
     [Fact]
@@ -75,9 +76,11 @@ public sealed class DoctorTests : IDisposable
     [Fact]
     public async Task Unreachable_database_is_a_problem_that_names_the_setting_to_check()
     {
-        await File.WriteAllTextAsync(_dir.File("data"), "a file where the data directory should be");
+        Directory.CreateDirectory(_dir.File("data"));
+        await File.WriteAllTextAsync(Path.Combine(_dir.Path, "data", "agentfactory.db"), "this is not a SQLite database, it is a text file of some length");
         var (exit, output, _) = await Doctor();
         Assert.Equal(ExitCodes.Failure, exit);
-        Assert.Contains("FAIL", output, StringComparison.Ordinal);
+        Assert.Contains("FAIL  database:", output, StringComparison.Ordinal);
+        Assert.Contains("fix: check that", output, StringComparison.Ordinal);
     }
 }

@@ -28,7 +28,7 @@ public sealed class DeployFilesTests : IDisposable
         return (p.ExitCode, output);
     }
 
-    [Theory]
+    [ToolTheory("systemd-analyze")]
     [InlineData("agentfactory.service")]
     [InlineData("agentfactory-webhook.service")]
     [InlineData("agentfactory-orchestrator.service")]
@@ -43,7 +43,7 @@ public sealed class DeployFilesTests : IDisposable
         Assert.True(exit == 0 && output.Trim().Length == 0, $"systemd-analyze verify {unit}: exit {exit}\n{output}");
     }
 
-    [Fact]
+    [ToolFact("nginx", "openssl")]
     public async Task Nginx_site_passes_nginx_t_and_limits_bodies_to_githubs_cap()
     {
         var site = await File.ReadAllTextAsync(Path.Combine(Repo(), "deploy", "nginx", "agentfactory.conf"));

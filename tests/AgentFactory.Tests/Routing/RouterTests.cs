@@ -56,6 +56,8 @@ public sealed class RouterTests
         var jobs = Route(router, "push", """{"ref":"refs/heads/release/2.0","repository":{"full_name":"acme/api"}}""");
         Assert.Equal([new RoutedJob("github_push", 9), new RoutedJob("audit", 0)], jobs);
         Assert.Equal([new RoutedJob("audit", 0)], Route(router, "push", """{"ref":"refs/heads/release/2.0","repository":{"full_name":"other/api"}}"""));
+        Assert.Equal(2, Route(router, "push", """{"ref":"refs/heads/release/2.0","repository":{"full_name":"ACME/Api"}}""").Count);
+        Assert.Single(Route(router, "push", """{"ref":"refs/heads/Release/2.0","repository":{"full_name":"acme/api"}}"""));
     }
 
     [Fact]
@@ -71,6 +73,7 @@ public sealed class RouterTests
     [InlineData("""{"jobs":{"x":{"maxAttempts":0}}}""", "jobs.x.maxAttempts")]
     [InlineData("""{"jobs":{"x":{"timeout":"-00:00:01"}}}""", "jobs.x.timeout")]
     [InlineData("""{"routes": [""", "not valid")]
+    [InlineData("""{"routes":[{"event":"push","branch":["main"]}]}""", "branch")]
     public void Bad_routing_files_are_refused_naming_the_setting(string json, string expected)
     {
         var e = Assert.Throws<SettingsException>(() => RoutingLoader.Parse(json, "routing.json"));
