@@ -8,7 +8,7 @@ namespace AgentFactory.Orchestration;
 
 /// <summary>
 /// The orchestrator's periodic chores: rescue jobs whose lease expired (every half lease), and once
-/// per tick write this instance's heartbeat row and run the git sync.
+/// per tick write this instance's heartbeat row and run the git sync — on separate timers.
 /// </summary>
 public sealed partial class Maintenance(
     IJobStore store,
@@ -23,27 +23,36 @@ public sealed partial class Maintenance(
 
     public string LastGitSync { get; private set; } = "never";
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        // Two independent loops: a slow git pull (up to GIT_SYNC_TIMEOUT_SECONDS) never delays a rescue.
+        Task.WhenAll(RescueLoopAsync(stoppingToken), TickLoopAsync(stoppingToken));
+
+    private async Task RescueLoopAsync(CancellationToken ct)
     {
         var period = options.JobLease / 2 < options.TickInterval ? options.JobLease / 2 : options.TickInterval;
         using var timer = new PeriodicTimer(period, time);
-        var nextTick = DateTimeOffset.MinValue;
+        try
+        {
+            do await RescueAsync(ct);
+            while (await timer.WaitForNextTickAsync(ct));
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested) { }
+    }
+
+    private async Task TickLoopAsync(CancellationToken ct)
+    {
+        using var timer = new PeriodicTimer(options.TickInterval, time);
         try
         {
             do
             {
-                await RescueAsync(stoppingToken);
-                if (time.GetUtcNow() >= nextTick)
-                {
-                    nextTick = time.GetUtcNow() + options.TickInterval;
-                    await HeartbeatAsync(stoppingToken);
-                    LastGitSync = await gitSync.SyncAsync(stoppingToken);
-                    metrics.GitSync(LastGitSync);
-                }
+                await HeartbeatAsync(ct);
+                LastGitSync = await gitSync.SyncAsync(ct);
+                metrics.GitSync(LastGitSync);
             }
-            while (await timer.WaitForNextTickAsync(stoppingToken));
+            while (await timer.WaitForNextTickAsync(ct));
         }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested) { }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested) { }
     }
 
     private async Task RescueAsync(CancellationToken ct)

@@ -72,6 +72,16 @@ public sealed class CommandAgentTests : IDisposable
     }
 
     [Fact]
+    public async Task Exit_code_listed_as_permanent_fails_without_retry()
+    {
+        var script = Scripts.Write(_dir, "refuse.sh", "echo 'tag v0.0.1 is not signed'; exit 78");
+        var e = await Assert.ThrowsAsync<PermanentAgentException>(() =>
+            Agent(new { command = new[] { script }, permanentExitCodes = new[] { 78 } }).RunAsync(Job(), default));
+        Assert.Contains("exited with code 78", e.Message, StringComparison.Ordinal);
+        Assert.Contains("tag v0.0.1 is not signed", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Flood_of_output_is_capped_to_its_tail()
     {
         var script = Scripts.Write(_dir, "flood.sh", "i=0; while [ $i -lt 20000 ]; do echo \"line $i of noise noise noise noise\"; i=$((i+1)); done; echo THE-END");

@@ -21,6 +21,9 @@ public sealed class CommandAgentSettings
 
     /// <summary>How much of the output tail is kept on the job.</summary>
     public int MaxOutputKb { get; set; } = 64;
+
+    /// <summary>Exit codes that mean retrying cannot help (bad input, refused deploy): the job fails at once.</summary>
+    public List<int> PermanentExitCodes { get; set; } = [];
 }
 
 /// <summary>
@@ -41,9 +44,11 @@ public sealed partial class CommandAgent(string name, CommandAgentSettings setti
         var max = settings.MaxOutputKb * 1024;
         var result = await ProcessRunner.RunAsync(new ProcessSpec(
             settings.Command[0], args, BuildEnvironment(job), settings.WorkingDirectory, StdinFor(job), max), ct);
-        return result.ExitCode == 0
-            ? AgentResult.Success(result.Output)
-            : AgentResult.Failure($"command '{settings.Command[0]}' exited with code {result.ExitCode}", result.Output);
+        if (result.ExitCode == 0) return AgentResult.Success(result.Output);
+        var error = $"command '{settings.Command[0]}' exited with code {result.ExitCode}";
+        if (settings.PermanentExitCodes.Contains(result.ExitCode))
+            throw new PermanentAgentException($"{error} (listed in permanentExitCodes: not retried){Environment.NewLine}{Tail(result.Output)}");
+        return AgentResult.Failure(error, result.Output);
     }
 
     internal Dictionary<string, string> BuildEnvironment(AgentJob job)
@@ -71,6 +76,8 @@ public sealed partial class CommandAgent(string name, CommandAgentSettings setti
         Add(env, "AF_PR_NUMBER", job.PayloadString("pull_request.number"));
         return env;
     }
+
+    private static string Tail(string output) => output.Length <= 2000 ? output : output[^2000..];
 
     private static void Add(Dictionary<string, string> env, string key, string? value)
     {
