@@ -1,6 +1,7 @@
 using AgentFactory.Events;
 using AgentFactory.Jobs;
 using AgentFactory.Queue;
+using AgentFactory.Tests.Postgres;
 using Microsoft.Extensions.Time.Testing;
 
 namespace AgentFactory.Tests.Queue;
@@ -32,14 +33,14 @@ public abstract class StoreContractTests : IAsyncLifetime
     private Task<long> Enqueue(string type = "t", int priority = 0, int maxAttempts = 3, DateTimeOffset? runAt = null) =>
         Store.EnqueueAsync(new NewJob(type, "{\"n\":1}", priority, maxAttempts, runAt), Ct);
 
-    [Fact]
+    [StoreFact]
     public async Task Migrate_twice_is_harmless()
     {
         await Store.MigrateAsync(Ct);
         await Store.PingAsync(Ct);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task RecordDelivery_stores_event_and_jobs_together()
     {
         var result = await Store.RecordDeliveryAsync(Event("d1"), [new NewJob("github_push", "{\"a\":1}", 5, 3)], Ct);
@@ -56,7 +57,7 @@ public abstract class StoreContractTests : IAsyncLifetime
         Assert.Equal("d1", ev.DeliveryId);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task RecordDelivery_redelivery_creates_nothing_new_but_same_guid_on_another_hook_does()
     {
         var first = await Store.RecordDeliveryAsync(Event("d1", "hook-a"), [new NewJob("x", "{}")], Ct);
@@ -69,7 +70,7 @@ public abstract class StoreContractTests : IAsyncLifetime
         Assert.Equal(2, (await Store.ListJobsAsync(new JobQuery(), Ct)).Count);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task RecordDelivery_concurrent_redeliveries_make_exactly_one_job()
     {
         var results = await Task.WhenAll(Enumerable.Range(0, 16).Select(_ =>
@@ -78,7 +79,7 @@ public abstract class StoreContractTests : IAsyncLifetime
         Assert.Single(await Store.ListJobsAsync(new JobQuery(), Ct));
     }
 
-    [Fact]
+    [StoreFact]
     public async Task RecordDelivery_without_jobs_is_recorded_as_not_converted()
     {
         await Store.RecordDeliveryAsync(Event("d2", type: "star"), [], Ct);
@@ -87,7 +88,7 @@ public abstract class StoreContractTests : IAsyncLifetime
         Assert.Empty(await Store.ListJobsAsync(new JobQuery(), Ct));
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Claim_takes_highest_priority_then_oldest_and_respects_limit()
     {
         var low = await Enqueue(priority: 0);
@@ -100,7 +101,7 @@ public abstract class StoreContractTests : IAsyncLifetime
         Assert.Equal([lowNewer], rest.Select(j => j.Id));
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Claim_marks_running_with_lease_and_attempt()
     {
         var id = await Enqueue();
@@ -114,7 +115,7 @@ public abstract class StoreContractTests : IAsyncLifetime
         Assert.Empty(await Store.ClaimAsync("w2", 1, Lease, Ct));
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Claim_skips_jobs_scheduled_for_later()
     {
         var id = await Enqueue(runAt: Time.GetUtcNow().AddMinutes(5));
@@ -123,7 +124,7 @@ public abstract class StoreContractTests : IAsyncLifetime
         Assert.Equal(id, Assert.Single(await Store.ClaimAsync("w", 1, Lease, Ct)).Id);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Concurrent_claims_never_hand_out_a_job_twice()
     {
         for (var i = 0; i < 60; i++) await Enqueue();
@@ -143,7 +144,7 @@ public abstract class StoreContractTests : IAsyncLifetime
         Assert.Equal(60, all.Distinct().Count());
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Complete_is_fenced_on_owner_and_attempt()
     {
         await Enqueue();
@@ -159,7 +160,7 @@ public abstract class StoreContractTests : IAsyncLifetime
         Assert.False(await Store.CompleteAsync(job.Lease, null, Ct));
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Fail_with_retry_time_requeues_later_and_keeps_each_error()
     {
         var id = await Enqueue();
@@ -182,7 +183,7 @@ public abstract class StoreContractTests : IAsyncLifetime
         Assert.NotNull(row.CompletedAt);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Renew_extends_held_leases_and_reports_lost_ones()
     {
         await Enqueue();
@@ -196,7 +197,7 @@ public abstract class StoreContractTests : IAsyncLifetime
         Assert.Equal(JobStatus.Cancelled, (await Store.GetJobAsync(jobs[1].Id, Ct))!.Status);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Rescue_requeues_expired_leases_and_fences_out_the_stale_worker()
     {
         var id = await Enqueue(maxAttempts: 2);
@@ -219,7 +220,7 @@ public abstract class StoreContractTests : IAsyncLifetime
         Assert.True(await Store.CompleteAsync(fresh.Lease, "ok", Ct));
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Rescue_fails_a_job_that_used_its_last_attempt()
     {
         var id = await Enqueue(maxAttempts: 1);
@@ -231,7 +232,7 @@ public abstract class StoreContractTests : IAsyncLifetime
         Assert.NotNull(row.CompletedAt);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Release_hands_the_job_back_without_counting_the_attempt()
     {
         var id = await Enqueue();
@@ -244,7 +245,7 @@ public abstract class StoreContractTests : IAsyncLifetime
         Assert.Equal(1, Assert.Single(await Store.ClaimAsync("w2", 1, Lease, Ct)).Attempt);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Heartbeat_is_one_row_per_instance_refreshed()
     {
         await Store.RecordHeartbeatAsync("a", "{\"n\":1}", Ct);
@@ -259,7 +260,7 @@ public abstract class StoreContractTests : IAsyncLifetime
         Assert.Equal(2, (await Store.ListEventsAsync(new EventQuery("heartbeat"), Ct)).Count);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Retry_and_cancel_change_only_jobs_in_the_right_state()
     {
         var pending = await Enqueue();
@@ -283,7 +284,7 @@ public abstract class StoreContractTests : IAsyncLifetime
         Assert.False(await Store.RetryJobAsync(999_999, Ct));
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Counts_and_filters_reflect_the_rows()
     {
         await Enqueue("a");
@@ -303,7 +304,7 @@ public abstract class StoreContractTests : IAsyncLifetime
         Assert.All(older, j => Assert.True(j.Id < newest[0].Id));
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Enqueue_wakes_the_signal()
     {
         var wait = Signal.WaitAsync(TimeSpan.FromMinutes(5), TimeProvider.System, Ct);
@@ -311,7 +312,7 @@ public abstract class StoreContractTests : IAsyncLifetime
         Assert.True(await wait);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Payload_round_trips_unchanged()
     {
         const string payload = "{\"text\":\"ünïcødé ✓ \\\"quoted\\\"\",\"n\":[1,2,3]}";
