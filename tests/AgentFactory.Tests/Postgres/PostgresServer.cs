@@ -38,7 +38,7 @@ public sealed class PostgresServer : IAsyncDisposable
         if (PostgresEnvironment.External is { } external) return new PostgresServer(external, null, 0);
         DeleteLeftovers();
         var server = await StartPrivateAsync();
-        AppDomain.CurrentDomain.ProcessExit += (_, _) => server.StopAndDelete();
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => server.KillAndDelete();
         return server;
     }
 
@@ -102,21 +102,35 @@ public sealed class PostgresServer : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _admin.DisposeAsync();
-        StopAndDelete();
+        if (_dir is null) return;
+        try { await RunAsync(PgCtl, "-D", DataDir, "-m", "immediate", "-w", "stop"); }
+        catch (InvalidOperationException) { } // already stopped
+        DeleteDir(_dir);
     }
 
     private string PgCtl => Path.Combine(PostgresEnvironment.BinDir!, "pg_ctl");
     private string DataDir => Path.Combine(_dir!, "data");
 
-    private void StopAndDelete()
+    /// <summary>
+    /// At process exit the test host may be ended within moments, too soon to wait for pg_ctl: an
+    /// immediate shutdown (SIGQUIT to the postmaster), then the files go.
+    /// </summary>
+    private void KillAndDelete()
     {
         if (_dir is null) return;
         try
         {
-            RunAsync(PgCtl, "-D", DataDir, "-m", "immediate", "-w", "stop").Wait(TimeSpan.FromSeconds(30));
+            var pid = int.Parse(File.ReadLines(Path.Combine(DataDir, "postmaster.pid")).First(), System.Globalization.CultureInfo.InvariantCulture);
+            using var kill = Process.Start("kill", ["-QUIT", pid.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+            kill.WaitForExit(2000);
         }
-        catch (AggregateException) { } // already stopped
-        try { Directory.Delete(_dir, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        catch (IOException) { } // not running
+        DeleteDir(_dir);
+    }
+
+    private static void DeleteDir(string dir)
+    {
+        try { Directory.Delete(dir, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
 
     /// <summary>Directories of earlier runs whose server is no longer running (a run that was killed cannot clean up).</summary>
@@ -126,7 +140,7 @@ public sealed class PostgresServer : IAsyncDisposable
         {
             if (File.Exists(Path.Combine(dir, "data", "postmaster.pid"))) continue;
             if (Directory.GetLastWriteTimeUtc(dir) > DateTime.UtcNow.AddMinutes(-10)) continue;
-            try { Directory.Delete(dir, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+            DeleteDir(dir);
         }
     }
 

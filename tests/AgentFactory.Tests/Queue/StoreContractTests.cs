@@ -323,4 +323,63 @@ public abstract class StoreContractTests : IAsyncLifetime
         Assert.Equal(a.RootElement.GetProperty("text").GetString(), b.RootElement.GetProperty("text").GetString());
         Assert.Equal(3, b.RootElement.GetProperty("n").GetArrayLength());
     }
+
+    [StoreFact]
+    public async Task Prune_deletes_only_completed_and_cancelled_jobs_finished_before_the_cutoff()
+    {
+        var completed = await Enqueue();
+        var failed = await Enqueue(maxAttempts: 1);
+        var running = await Enqueue();
+        var cancelled = await Enqueue();
+        var pending = await Enqueue();
+        var jobs = await Store.ClaimAsync("w", 3, Lease, Ct);
+        await Store.CompleteAsync(jobs.Single(j => j.Id == completed).Lease, null, Ct);
+        await Store.FailAsync(jobs.Single(j => j.Id == failed).Lease, new JobFailure("x", null, null), Ct);
+        await Store.CancelJobAsync(cancelled, Ct);
+        Time.Advance(TimeSpan.FromDays(8));
+        var recent = await Enqueue();
+        var recentJob = Assert.Single(await Store.ClaimAsync("w", 5, Lease, Ct), j => j.Id == recent);
+        await Store.CompleteAsync(recentJob.Lease, null, Ct);
+
+        var deleted = await Store.PruneAsync(Time.GetUtcNow().AddDays(-7), DateTimeOffset.MinValue, Ct);
+
+        Assert.Equal(2, deleted);
+        var left = (await Store.ListJobsAsync(new JobQuery(), Ct)).Select(j => j.Id).Order();
+        Assert.Equal(new[] { failed, running, pending, recent }.Order(), left);
+    }
+
+    [StoreFact]
+    public async Task Prune_deletes_old_events_no_remaining_job_references_but_never_heartbeats()
+    {
+        var orphan = await Store.RecordDeliveryAsync(Event("orphan", type: "star"), [], Ct);
+        var withPendingJob = await Store.RecordDeliveryAsync(Event("pending-job"), [new NewJob("x", "{}")], Ct);
+        var withDoneJob = await Store.RecordDeliveryAsync(Event("done-job"), [new NewJob("y", "{}", Priority: 9)], Ct);
+        await Store.RecordHeartbeatAsync("instance-1", "{}", Ct);
+        var done = Assert.Single(await Store.ClaimAsync("w", 1, Lease, Ct));
+        Assert.Equal(withDoneJob.JobIds.Single(), done.Id);
+        await Store.CompleteAsync(done.Lease, null, Ct);
+        Time.Advance(TimeSpan.FromDays(31));
+        var fresh = await Store.RecordDeliveryAsync(Event("fresh", type: "star"), [], Ct);
+
+        var deleted = await Store.PruneAsync(Time.GetUtcNow().AddDays(-7), Time.GetUtcNow().AddDays(-30), Ct);
+
+        Assert.Equal(3, deleted); // the completed job, then both events no job refers to any more
+        var events = (await Store.ListEventsAsync(new EventQuery(), Ct)).Select(e => e.Id).Order();
+        var heartbeat = Assert.Single(await Store.ListEventsAsync(new EventQuery("heartbeat"), Ct));
+        Assert.Equal(new[] { withPendingJob.EventId, fresh.EventId, heartbeat.Id }.Order(), events);
+        Assert.DoesNotContain(orphan.EventId, events);
+        Assert.Equal(withPendingJob.EventId, (await Store.GetJobAsync(withPendingJob.JobIds.Single(), Ct))!.EventId);
+    }
+
+    [StoreFact]
+    public async Task Prune_with_minimum_cutoffs_keeps_everything()
+    {
+        await Store.RecordDeliveryAsync(Event("d", type: "star"), [], Ct);
+        var job = await Enqueue();
+        await Store.CompleteAsync(Assert.Single(await Store.ClaimAsync("w", 1, Lease, Ct)).Lease, null, Ct);
+        Time.Advance(TimeSpan.FromDays(3650));
+        Assert.Equal(0, await Store.PruneAsync(DateTimeOffset.MinValue, DateTimeOffset.MinValue, Ct));
+        Assert.NotNull(await Store.GetJobAsync(job, Ct));
+        Assert.Single(await Store.ListEventsAsync(new EventQuery(), Ct));
+    }
 }
