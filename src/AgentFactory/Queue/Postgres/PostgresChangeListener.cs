@@ -44,10 +44,10 @@ public sealed partial class PostgresChangeListener(
                 conn.Notification += (_, _) => signal.Notify();
                 await using (var cmd = new NpgsqlCommand($"LISTEN {PostgresJobStore.NotifyChannel}", conn))
                     await cmd.ExecuteNonQueryAsync(stoppingToken);
+                signal.Notify(); // whatever was committed while we were not listening
                 Listening = true;
                 backoff = TimeSpan.Zero;
                 LogListening(log, PostgresJobStore.NotifyChannel);
-                signal.Notify(); // whatever was committed while we were not listening
                 while (true) await conn.WaitAsync(stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
