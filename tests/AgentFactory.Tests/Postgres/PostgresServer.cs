@@ -123,9 +123,25 @@ public sealed class PostgresServer : IAsyncDisposable
             var pid = int.Parse(File.ReadLines(Path.Combine(DataDir, "postmaster.pid")).First(), System.Globalization.CultureInfo.InvariantCulture);
             using var kill = Process.Start("kill", ["-QUIT", pid.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
             kill.WaitForExit(2000);
+            var gone = DateTime.UtcNow.AddSeconds(3);
+            while (Alive(pid) && DateTime.UtcNow < gone) Thread.Sleep(10); // no files written behind the delete
         }
         catch (IOException) { } // not running
         DeleteDir(_dir);
+    }
+
+    /// <summary>Running, not merely a zombie waiting for a parent that never reaps it.</summary>
+    private static bool Alive(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            return stat[(stat.LastIndexOf(')') + 2)..].FirstOrDefault() is not 'Z' and not 'X';
+        }
+        catch (IOException)
+        {
+            return false;
+        }
     }
 
     private static void DeleteDir(string dir)
