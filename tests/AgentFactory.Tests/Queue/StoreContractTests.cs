@@ -382,4 +382,17 @@ public abstract class StoreContractTests : IAsyncLifetime
         Assert.NotNull(await Store.GetJobAsync(job, Ct));
         Assert.Single(await Store.ListEventsAsync(new EventQuery(), Ct));
     }
+
+    [StoreFact]
+    public async Task Payload_with_a_nul_character_is_stored_rather_than_refused()
+    {
+        const string payload = "{\"head_commit\":{\"message\":\"fix\\u0000bug\"},\"n\":1.50}";
+        var result = await Store.RecordDeliveryAsync(Event("nul") with { Payload = payload }, [new NewJob("x", payload)], Ct);
+        var job = await Store.GetJobAsync(result.JobIds.Single(), Ct);
+        using var doc = System.Text.Json.JsonDocument.Parse(job!.Payload);
+        var message = doc.RootElement.GetProperty("head_commit").GetProperty("message").GetString()!;
+        Assert.StartsWith("fix", message, StringComparison.Ordinal);
+        Assert.EndsWith("bug", message, StringComparison.Ordinal);
+        Assert.Equal(1.5m, doc.RootElement.GetProperty("n").GetDecimal());
+    }
 }

@@ -84,7 +84,7 @@ public sealed class PostgresJobStore : IJobStore, IAsyncDisposable, IDisposable
             ins.Parameters.Add(P("action", NpgsqlDbType.Text, delivery.Action));
             ins.Parameters.Add(P("repository", NpgsqlDbType.Text, delivery.Repository));
             ins.Parameters.Add(Time("now", now));
-            ins.Parameters.Add(P("payload", NpgsqlDbType.Jsonb, delivery.Payload));
+            ins.Parameters.Add(P("payload", NpgsqlDbType.Jsonb, JsonbText.Sanitize(delivery.Payload)));
             ins.Parameters.Add(P("converted", NpgsqlDbType.Boolean, jobs.Count > 0));
             if (await ins.ExecuteScalarAsync(ct) is not long eventId)
             {
@@ -112,7 +112,7 @@ public sealed class PostgresJobStore : IJobStore, IAsyncDisposable, IDisposable
     {
         await using var cmd = Command(conn, tx, "insert_job");
         cmd.Parameters.Add(P("job_type", NpgsqlDbType.Text, job.JobType));
-        cmd.Parameters.Add(P("payload", NpgsqlDbType.Jsonb, job.Payload));
+        cmd.Parameters.Add(P("payload", NpgsqlDbType.Jsonb, JsonbText.Sanitize(job.Payload)));
         cmd.Parameters.Add(P("priority", NpgsqlDbType.Integer, job.Priority));
         cmd.Parameters.Add(P("max_attempts", NpgsqlDbType.Integer, Math.Max(1, job.MaxAttempts)));
         cmd.Parameters.Add(Time("now", now));
@@ -206,7 +206,7 @@ public sealed class PostgresJobStore : IJobStore, IAsyncDisposable, IDisposable
         await using var cmd = Command(conn, null, "heartbeat");
         cmd.Parameters.Add(P("instance", NpgsqlDbType.Text, instance));
         cmd.Parameters.Add(Time("now", _time.GetUtcNow()));
-        cmd.Parameters.Add(P("payload", NpgsqlDbType.Jsonb, detailsJson));
+        cmd.Parameters.Add(P("payload", NpgsqlDbType.Jsonb, JsonbText.Sanitize(detailsJson)));
         return await cmd.ExecuteNonQueryAsync(ct);
     }, ct);
 
