@@ -51,13 +51,28 @@ public sealed class DatabaseOutageTests
         Assert.False(listener.ExecuteTask!.IsCompleted, "the listener must keep trying to reconnect");
 
         await server.StartAsync();
-        await Until(async () => (await ingest.Http.GetAsync("/health")).StatusCode == HttpStatusCode.OK);
 
         var after = await DeliverAsync(ingest);
         Assert.Equal(HttpStatusCode.Accepted, after.Status);
+        using (var healthy = await ingest.Http.GetAsync("/health"))
+            Assert.Equal(HttpStatusCode.OK, healthy.StatusCode);
         using var seconds = new CancellationTokenSource(TimeSpan.FromSeconds(10));
         while ((await orchestrator.Store.GetJobAsync(after.JobId, default))!.Status != JobStatus.Completed)
             await Task.Delay(20, seconds.Token);
+    }
+
+    [PostgresServerFact]
+    public async Task After_a_restart_nobody_noticed_the_first_delivery_is_accepted_not_refused()
+    {
+        await using var server = await PostgresServer.StartPrivateAsync();
+        await using var db = await server.CreateDatabaseAsync();
+        await using var ingest = await TestService.StartAsync(Roles.Webhook, configure: o => o.DatabaseUrl = db.ConnectionString);
+        Assert.Equal(HttpStatusCode.Accepted, (await DeliverAsync(ingest)).Status); // leaves an idle connection in the pool
+
+        await server.StopAsync();
+        await server.StartAsync();
+
+        Assert.Equal(HttpStatusCode.Accepted, (await DeliverAsync(ingest)).Status);
     }
 
     private static async Task<(HttpStatusCode Status, long JobId)> DeliverAsync(TestService ingest)

@@ -289,18 +289,39 @@ public sealed class PostgresJobStore : IJobStore, IAsyncDisposable, IDisposable
         return await cmd.ExecuteNonQueryAsync(ct);
     }, ct);
 
+    /// <summary>
+    /// Runs on a pooled connection. After a server restart or failover the pool still holds
+    /// connections the server closed while they were idle; the first use of one fails before the
+    /// statement runs. Then the pool is emptied and the work is tried once more on a fresh
+    /// connection, so the first webhook after a restart is not refused. (A retry is harmless even in
+    /// the rare case of a link lost during COMMIT: deliveries dedupe and write-backs are fenced.)
+    /// </summary>
     private async Task<T> RunAsync<T>(Func<NpgsqlConnection, Task<T>> work, CancellationToken ct)
     {
-        try
+        for (var attempt = 1; ; attempt++)
         {
-            await using var conn = await _dataSource.OpenConnectionAsync(ct);
-            return await work(conn);
-        }
-        catch (Exception e) when (IsStoreFailure(e, ct))
-        {
-            throw Unavailable(e);
+            try
+            {
+                await using var conn = await _dataSource.OpenConnectionAsync(ct);
+                return await work(conn);
+            }
+            catch (Exception e) when (attempt == 1 && IsDroppedConnection(e) && !ct.IsCancellationRequested)
+            {
+                _dataSource.Clear();
+            }
+            catch (Exception e) when (IsStoreFailure(e, ct))
+            {
+                throw Unavailable(e);
+            }
         }
     }
+
+    private static bool IsDroppedConnection(Exception e) => e switch
+    {
+        PostgresException pg => pg.SqlState is PostgresErrorCodes.AdminShutdown or PostgresErrorCodes.CrashShutdown,
+        NpgsqlException { InnerException: IOException or SocketException } => true,
+        _ => false,
+    };
 
     private Task<T> InTransactionAsync<T>(Func<NpgsqlConnection, NpgsqlTransaction, Task<T>> work, CancellationToken ct) => RunAsync(async conn =>
     {
