@@ -36,6 +36,7 @@ public sealed class PostgresServer : IAsyncDisposable
     private static async Task<PostgresServer> StartSharedAsync()
     {
         if (PostgresEnvironment.External is { } external) return new PostgresServer(external, null, 0);
+        if (PostgresEnvironment.BinDir is null) throw PostgresEnvironment.Missing(needsServerBinaries: false);
         DeleteLeftovers();
         var server = await StartPrivateAsync();
         AppDomain.CurrentDomain.ProcessExit += (_, _) => server.KillAndDelete();
