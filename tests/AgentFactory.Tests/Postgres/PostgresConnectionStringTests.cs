@@ -97,6 +97,14 @@ public sealed class PostgresConnectionStringTests
     public void Listen_is_given_up_only_behind_a_transaction_pooler_or_when_switched_off(string value, bool listenSetting, bool givenUp) =>
         Assert.Equal(givenUp, PostgresConnectionString.ListenUnavailableReason(value, PostgresConnectionString.Parse(value), listenSetting) is not null);
 
+    [Theory]
+    [InlineData("postgresql://u:p@h/db", PostgresConnectionString.DefaultConnectTimeoutSeconds)]
+    [InlineData("postgresql://u:p@h/db?connect_timeout=20", 20)]
+    [InlineData("Host=h;Username=u;Command Timeout=60", PostgresConnectionString.DefaultConnectTimeoutSeconds)]
+    [InlineData("Host=h;Username=u;Timeout=12", 12)]
+    public void Connect_timeout_defaults_to_five_seconds_unless_given(string value, int expected) =>
+        Assert.Equal(expected, PostgresConnectionString.Parse(value).Timeout);
+
     [Fact]
     public void Describe_names_host_port_database_and_user_but_not_the_password()
     {

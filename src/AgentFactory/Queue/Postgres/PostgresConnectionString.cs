@@ -11,6 +11,12 @@ namespace AgentFactory.Queue.Postgres;
 /// </summary>
 public static class PostgresConnectionString
 {
+    /// <summary>
+    /// Connect timeout unless the string sets one (Npgsql's default is 15 s): a webhook must be
+    /// answered — 503 if need be — well inside GitHub's 10-second limit even when the host is unreachable.
+    /// </summary>
+    public const int DefaultConnectTimeoutSeconds = 5;
+
     /// <summary>The port of Supabase's transaction-mode pooler (Supavisor); LISTEN cannot work through it.</summary>
     public const int TransactionPoolerPort = 6543;
 
@@ -27,6 +33,8 @@ public static class PostgresConnectionString
             throw new FormatException("The database connection string names no host.");
         if (IsSupabase(builder.Host) && !SslModeGiven(text))
             builder.SslMode = SslMode.Require;
+        if (!TimeoutGiven(text))
+            builder.Timeout = DefaultConnectTimeoutSeconds;
         return builder;
     }
 
@@ -62,6 +70,10 @@ public static class PostgresConnectionString
     private static bool SslModeGiven(string text) => IsUri(text)
         ? text.Contains("sslmode=", StringComparison.OrdinalIgnoreCase)
         : text.Replace(" ", "", StringComparison.Ordinal).Contains("sslmode=", StringComparison.OrdinalIgnoreCase);
+
+    private static bool TimeoutGiven(string text) => IsUri(text)
+        ? text.Contains("connect_timeout=", StringComparison.OrdinalIgnoreCase)
+        : text.Split(';').Any(part => part.Split('=')[0].Trim().Equals("timeout", StringComparison.OrdinalIgnoreCase));
 
     private static NpgsqlConnectionStringBuilder FromKeywords(string text)
     {
