@@ -1,10 +1,10 @@
 using System.Data;
-using System.Data.Common;
 using System.Net.Sockets;
 using AgentFactory.Events;
 using AgentFactory.Jobs;
 using Npgsql;
 using NpgsqlTypes;
+using static AgentFactory.Queue.Postgres.PostgresRows;
 
 namespace AgentFactory.Queue.Postgres;
 
@@ -377,48 +377,4 @@ public sealed class PostgresJobStore : IJobStore, IAsyncDisposable, IDisposable
         cmd.Parameters.Add(P("owners", NpgsqlDbType.Array | NpgsqlDbType.Text, leases.Select(l => l.Owner).ToArray()));
         cmd.Parameters.Add(P("attempts", NpgsqlDbType.Array | NpgsqlDbType.Integer, leases.Select(l => l.Attempt).ToArray()));
     }
-
-    private static NpgsqlParameter P(string name, NpgsqlDbType type, object? value) => new(name, type) { Value = value ?? DBNull.Value };
-
-    /// <summary>Timestamps are written as UTC; DateTimeOffset.MinValue becomes -infinity (before everything).</summary>
-    private static NpgsqlParameter Time(string name, DateTimeOffset value) => P(name, NpgsqlDbType.TimestampTz, value.UtcDateTime);
-
-    private static async Task<HashSet<long>> ReadIdsAsync(NpgsqlCommand cmd, CancellationToken ct)
-    {
-        var ids = new HashSet<long>();
-        await using var r = await cmd.ExecuteReaderAsync(ct);
-        while (await r.ReadAsync(ct)) ids.Add(r.GetInt64(0));
-        return ids;
-    }
-
-    private static async Task<List<JobRecord>> ReadJobsAsync(NpgsqlCommand cmd, CancellationToken ct)
-    {
-        var list = new List<JobRecord>();
-        await using var r = await cmd.ExecuteReaderAsync(ct);
-        while (await r.ReadAsync(ct)) list.Add(ReadJob(r));
-        return list;
-    }
-
-    private static JobRecord ReadJob(DbDataReader r) => new(
-        Id: r.GetInt64("id"),
-        JobType: r.GetString("job_type"),
-        Payload: r.GetString("payload"),
-        Status: JobStatusNames.Parse(r.GetString("status")),
-        Priority: r.GetInt32("priority"),
-        Attempt: r.GetInt32("attempt"),
-        MaxAttempts: r.GetInt32("max_attempts"),
-        CreatedAt: r.GetFieldValue<DateTimeOffset>("created_at"),
-        ScheduledAt: r.GetFieldValue<DateTimeOffset>("scheduled_at"),
-        StartedAt: NullableTs(r, "started_at"),
-        CompletedAt: NullableTs(r, "completed_at"),
-        Error: NullableString(r, "error"),
-        Errors: StoreRows.ParseErrors(r.GetString("errors")),
-        Output: NullableString(r, "output"),
-        LeaseOwner: NullableString(r, "lease_owner"),
-        LeaseExpiresAt: NullableTs(r, "lease_expires_at"),
-        EventId: r.IsDBNull("event_id") ? null : r.GetInt64("event_id"));
-
-    private static string? NullableString(DbDataReader r, string column) => r.IsDBNull(column) ? null : r.GetString(column);
-
-    private static DateTimeOffset? NullableTs(DbDataReader r, string column) => r.IsDBNull(column) ? null : r.GetFieldValue<DateTimeOffset>(column);
 }
