@@ -47,6 +47,22 @@ public sealed class PostgresStoreTests : IAsyncLifetime
     }
 
     [PostgresFact]
+    public async Task A_batch_of_deliveries_answers_each_in_order_and_dedupes_within_the_batch()
+    {
+        static Events.NewWebhookEvent Event(string delivery) => new(delivery, "1", "push", null, "o/r", "{}");
+        var results = await _store.RecordDeliveriesAsync(
+        [
+            (Event("a"), [new NewJob("x", "{}"), new NewJob("y", "{}")]),
+            (Event("b"), []),
+            (Event("a"), [new NewJob("x", "{}")]),
+        ], Ct);
+        Assert.Equal([false, false, true], results.Select(r => r.Duplicate));
+        Assert.Equal(2, results[0].JobIds.Count);
+        Assert.Equal(results[0].EventId, results[2].EventId);
+        Assert.Equal(2, (await _store.ListJobsAsync(new JobQuery(), Ct)).Count);
+    }
+
+    [PostgresFact]
     public async Task Renewal_of_many_leases_keeps_only_those_still_held()
     {
         for (var i = 0; i < 5; i++) await _store.EnqueueAsync(new NewJob("t", "{}"), Ct);

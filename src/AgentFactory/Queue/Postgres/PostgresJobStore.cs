@@ -72,33 +72,46 @@ public sealed class PostgresJobStore : IJobStore, IAsyncDisposable, IDisposable
         return await cmd.ExecuteScalarAsync(ct);
     }, ct);
 
-    public async Task<DeliveryResult> RecordDeliveryAsync(NewWebhookEvent delivery, IReadOnlyList<NewJob> jobs, CancellationToken ct)
+    public async Task<DeliveryResult> RecordDeliveryAsync(NewWebhookEvent delivery, IReadOnlyList<NewJob> jobs, CancellationToken ct) =>
+        (await RecordDeliveriesAsync([(delivery, jobs)], ct))[0];
+
+    /// <summary>
+    /// Several deliveries and their jobs in one transaction, one result each, in order. A delivery
+    /// already stored, or earlier in the same batch, is a duplicate (ON CONFLICT sees the batch's own rows).
+    /// </summary>
+    public async Task<IReadOnlyList<DeliveryResult>> RecordDeliveriesAsync(IReadOnlyList<(NewWebhookEvent Delivery, IReadOnlyList<NewJob> Jobs)> deliveries, CancellationToken ct)
     {
-        var result = await InTransactionAsync(async (conn, tx) =>
+        var results = await InTransactionAsync<IReadOnlyList<DeliveryResult>>(async (conn, tx) =>
         {
             var now = _time.GetUtcNow();
-            await using var ins = Command(conn, tx, "record_event");
-            ins.Parameters.Add(P("delivery_id", NpgsqlDbType.Text, delivery.DeliveryId));
-            ins.Parameters.Add(P("hook_id", NpgsqlDbType.Text, delivery.HookId));
-            ins.Parameters.Add(P("event_type", NpgsqlDbType.Text, delivery.EventType));
-            ins.Parameters.Add(P("action", NpgsqlDbType.Text, delivery.Action));
-            ins.Parameters.Add(P("repository", NpgsqlDbType.Text, delivery.Repository));
-            ins.Parameters.Add(Time("now", now));
-            ins.Parameters.Add(P("payload", NpgsqlDbType.Jsonb, JsonbText.Sanitize(delivery.Payload)));
-            ins.Parameters.Add(P("converted", NpgsqlDbType.Boolean, jobs.Count > 0));
-            if (await ins.ExecuteScalarAsync(ct) is not long eventId)
+            var list = new List<DeliveryResult>(deliveries.Count);
+            foreach (var (delivery, jobs) in deliveries)
             {
-                await using var find = Command(conn, tx, "find_event");
-                find.Parameters.Add(P("hook_id", NpgsqlDbType.Text, delivery.HookId));
-                find.Parameters.Add(P("delivery_id", NpgsqlDbType.Text, delivery.DeliveryId));
-                return new DeliveryResult(true, (long)(await find.ExecuteScalarAsync(ct))!, []);
+                await using var ins = Command(conn, tx, "record_event");
+                ins.Parameters.Add(P("delivery_id", NpgsqlDbType.Text, delivery.DeliveryId));
+                ins.Parameters.Add(P("hook_id", NpgsqlDbType.Text, delivery.HookId));
+                ins.Parameters.Add(P("event_type", NpgsqlDbType.Text, delivery.EventType));
+                ins.Parameters.Add(P("action", NpgsqlDbType.Text, delivery.Action));
+                ins.Parameters.Add(P("repository", NpgsqlDbType.Text, delivery.Repository));
+                ins.Parameters.Add(Time("now", now));
+                ins.Parameters.Add(P("payload", NpgsqlDbType.Jsonb, JsonbText.Sanitize(delivery.Payload)));
+                ins.Parameters.Add(P("converted", NpgsqlDbType.Boolean, jobs.Count > 0));
+                if (await ins.ExecuteScalarAsync(ct) is not long eventId)
+                {
+                    await using var find = Command(conn, tx, "find_event");
+                    find.Parameters.Add(P("hook_id", NpgsqlDbType.Text, delivery.HookId));
+                    find.Parameters.Add(P("delivery_id", NpgsqlDbType.Text, delivery.DeliveryId));
+                    list.Add(new DeliveryResult(true, (long)(await find.ExecuteScalarAsync(ct))!, []));
+                    continue;
+                }
+                var jobIds = new List<long>(jobs.Count);
+                foreach (var job in jobs) jobIds.Add(await InsertJobAsync(conn, tx, job, eventId, now, ct));
+                list.Add(new DeliveryResult(false, eventId, jobIds));
             }
-            var jobIds = new List<long>(jobs.Count);
-            foreach (var job in jobs) jobIds.Add(await InsertJobAsync(conn, tx, job, eventId, now, ct));
-            return new DeliveryResult(false, eventId, jobIds);
+            return list;
         }, ct);
-        if (result.JobIds.Count > 0) _signal.Notify();
-        return result;
+        if (results.Any(r => r.JobIds.Count > 0)) _signal.Notify();
+        return results;
     }
 
     public async Task<long> EnqueueAsync(NewJob job, CancellationToken ct)
