@@ -38,9 +38,7 @@ public sealed class PostgresServer : IAsyncDisposable
         if (PostgresEnvironment.External is { } external) return new PostgresServer(external, null, 0);
         if (PostgresEnvironment.BinDir is null) throw PostgresEnvironment.Missing(needsServerBinaries: false);
         DeleteLeftovers();
-        var server = await StartPrivateAsync();
-        AppDomain.CurrentDomain.ProcessExit += (_, _) => server.KillAndDelete();
-        return server;
+        return await StartPrivateAsync();
     }
 
     /// <summary>A server of the caller's own (dispose it to stop it and delete its files).</summary>
@@ -53,6 +51,7 @@ public sealed class PostgresServer : IAsyncDisposable
         var port = FreePort();
         var server = new PostgresServer(
             $"Host=127.0.0.1;Port={port};Username=postgres;Database=postgres;Maximum Pool Size=20;Timeout=15", dir, port);
+        StartReaper(dir);
         try
         {
             await RunAsync(Path.Combine(bin, "initdb"), "-D", server.DataDir, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C", "-N");
@@ -113,36 +112,19 @@ public sealed class PostgresServer : IAsyncDisposable
     private string DataDir => Path.Combine(_dir!, "data");
 
     /// <summary>
-    /// At process exit the test host may be ended within moments, too soon to wait for pg_ctl: an
-    /// immediate shutdown (SIGQUIT to the postmaster), then the files go.
+    /// A detached watcher that stops the server and removes its directory once this test process is
+    /// gone, however it ends: the test host is often ended moments after the run, too soon for an exit
+    /// handler, and a killed run runs no handler at all. Double-forked with setsid, so it outlives us.
     /// </summary>
-    private void KillAndDelete()
+    private static void StartReaper(string dir)
     {
-        if (_dir is null) return;
-        try
-        {
-            var pid = int.Parse(File.ReadLines(Path.Combine(DataDir, "postmaster.pid")).First(), System.Globalization.CultureInfo.InvariantCulture);
-            using var kill = Process.Start("kill", ["-QUIT", pid.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
-            kill.WaitForExit(2000);
-            var gone = DateTime.UtcNow.AddSeconds(3);
-            while (Alive(pid) && DateTime.UtcNow < gone) Thread.Sleep(10); // no files written behind the delete
-        }
-        catch (IOException) { } // not running
-        DeleteDir(_dir);
-    }
-
-    /// <summary>Running, not merely a zombie waiting for a parent that never reaps it.</summary>
-    private static bool Alive(int pid)
-    {
-        try
-        {
-            var stat = File.ReadAllText($"/proc/{pid}/stat");
-            return stat[(stat.LastIndexOf(')') + 2)..].FirstOrDefault() is not 'Z' and not 'X';
-        }
-        catch (IOException)
-        {
-            return false;
-        }
+        var pgCtl = Path.Combine(PostgresEnvironment.BinDir!, "pg_ctl");
+        var stop = $"{(AsRoot ? "runuser -u postgres -- " : "")}{pgCtl} -D {dir}/data -m immediate -w stop";
+        var watch = $"while kill -0 {Environment.ProcessId} 2>/dev/null; do sleep 1; done; {stop}; rm -rf {dir}";
+        var psi = new ProcessStartInfo("sh") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
+        foreach (var a in new[] { "-c", "setsid sh -c \"$1\" reaper </dev/null >/dev/null 2>&1 &", "sh", watch }) psi.ArgumentList.Add(a);
+        using var p = Process.Start(psi)!;
+        p.WaitForExit();
     }
 
     private static void DeleteDir(string dir)
