@@ -4,7 +4,9 @@ using AgentFactory.Agents;
 using AgentFactory.Hosting;
 using AgentFactory.Jobs;
 using AgentFactory.Tests.Support;
+using AgentFactory.Queue.Postgres;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 
 namespace AgentFactory.Tests.Postgres;
 
@@ -31,6 +33,11 @@ public sealed class MultiInstanceTests
             s => s.AddSingleton<IAgentKind>(new CountingAgentKind($"orchestrator-{i}", runs)))));
         try
         {
+            // Every instance hears NOTIFY before the work arrives, so each gets a share of it.
+            var listeners = hosts.Select(h => h.Host.Services.GetServices<IHostedService>().OfType<PostgresChangeListener>().Single()).ToList();
+            using (var ready = new CancellationTokenSource(TimeSpan.FromSeconds(30)))
+                while (!listeners.All(l => l.Listening)) await Task.Delay(10, ready.Token);
+
             var store = hosts[0].Store;
             await Task.WhenAll(Enumerable.Range(0, 6).Select(w => Task.Run(async () =>
             {
