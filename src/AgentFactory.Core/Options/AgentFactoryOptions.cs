@@ -39,6 +39,18 @@ public sealed class AgentFactoryOptions
 
     public string SqlitePath => Path.Combine(DataDirectory, "agentfactory.db");
 
+    /// <summary>
+    /// DATABASE_LISTEN (true): wake instantly on new jobs through PostgreSQL LISTEN/NOTIFY. Set false
+    /// behind a transaction-mode pooler that is not detected by its port (6543); the orchestrator then polls.
+    /// </summary>
+    public bool DatabaseListen { get; set; } = true;
+
+    /// <summary>RETENTION_COMPLETED_DAYS (7): completed and cancelled jobs are deleted this long after they finished. Zero keeps them forever.</summary>
+    public TimeSpan RetentionCompleted { get; set; } = TimeSpan.FromDays(7);
+
+    /// <summary>RETENTION_EVENTS_DAYS (30): webhook events no remaining job refers to are deleted this long after receipt. Zero keeps them forever.</summary>
+    public TimeSpan RetentionEvents { get; set; } = TimeSpan.FromDays(30);
+
     /// <summary>ORCHESTRATOR_LOG_LEVEL: DEBUG, INFO, WARNING, ERROR, CRITICAL.</summary>
     public string LogLevel { get; set; } = "INFO";
 

@@ -68,6 +68,14 @@ public interface IJobStore
     Task<IReadOnlyList<WebhookEventRecord>> ListEventsAsync(EventQuery query, CancellationToken ct);
 
     Task<IReadOnlyDictionary<JobStatus, long>> CountJobsByStatusAsync(CancellationToken ct);
+
+    /// <summary>
+    /// Housekeeping: deletes completed and cancelled jobs that finished before <paramref name="completedBefore"/>,
+    /// and webhook_events received before <paramref name="eventsBefore"/> that no remaining job references
+    /// (heartbeat rows are never pruned). Failed jobs are kept until someone acts on them.
+    /// DateTimeOffset.MinValue keeps everything of that kind. Returns the number of rows deleted.
+    /// </summary>
+    Task<int> PruneAsync(DateTimeOffset completedBefore, DateTimeOffset eventsBefore, CancellationToken ct);
 }
 
 /// <summary>A delivery and the jobs routing made of it.</summary>

@@ -61,5 +61,7 @@ public static class ServiceCommands
     }
 
     public static string Describe(AgentFactoryOptions options) =>
-        options.DatabaseUrl is null ? $"SQLite at {options.SqlitePath}" : "PostgreSQL (DATABASE_URL)";
+        options.DatabaseUrl is null
+            ? $"SQLite at {options.SqlitePath}"
+            : $"PostgreSQL at {Queue.Postgres.PostgresConnectionString.Describe(Queue.Postgres.PostgresConnectionString.Parse(options.DatabaseUrl))}";
 }

@@ -5,6 +5,7 @@ using AgentFactory.Observability;
 using AgentFactory.Options;
 using AgentFactory.Orchestration;
 using AgentFactory.Queue;
+using AgentFactory.Queue.Postgres;
 using AgentFactory.Queue.Sqlite;
 using AgentFactory.Routing;
 using Microsoft.Extensions.DependencyInjection;
@@ -38,6 +39,7 @@ public static class ServiceRegistration
             services.AddHostedService(sp => sp.GetRequiredService<Orchestrator>());
             services.AddHostedService<Maintenance>();
             if (options.DatabaseUrl is null) services.AddHostedService<SqliteChangeWatcher>();
+            else services.AddHostedService<PostgresChangeListener>();
         }
         services.Configure<HostOptions>(h => h.ShutdownTimeout = options.ShutdownGrace + TimeSpan.FromSeconds(15));
         return services;
@@ -45,8 +47,12 @@ public static class ServiceRegistration
 
     public static IServiceCollection AddStore(this IServiceCollection services, AgentFactoryOptions options)
     {
-        if (options.DatabaseUrl is not null)
-            throw new SettingsException("DATABASE_URL is set, but this build has no PostgreSQL store yet. Unset it to use the embedded SQLite queue.");
+        if (options.DatabaseUrl is { } url)
+        {
+            services.AddSingleton(sp => new PostgresJobStore(url, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<QueueSignal>()));
+            services.AddSingleton<IJobStore>(sp => sp.GetRequiredService<PostgresJobStore>());
+            return services;
+        }
         services.AddSingleton(sp => new SqliteJobStore(options.SqlitePath, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<QueueSignal>()));
         services.AddSingleton<IJobStore>(sp => sp.GetRequiredService<SqliteJobStore>());
         return services;

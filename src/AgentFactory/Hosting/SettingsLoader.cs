@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using AgentFactory.Options;
+using AgentFactory.Queue.Postgres;
 
 namespace AgentFactory.Hosting;
 
@@ -34,6 +35,9 @@ public static class SettingsLoader
             PublicUrl = Get(env, "PUBLIC_URL"),
             WebhookFailureLimitPerMinute = (int)Number(env, "WEBHOOK_FAILURE_LIMIT", 30, 0, 1_000_000, errors),
             DatabaseUrl = Get(env, "DATABASE_URL") ?? Get(env, "SUPABASE_DB_URL"),
+            DatabaseListen = Bool(env, "DATABASE_LISTEN", true, errors),
+            RetentionCompleted = Days(env, "RETENTION_COMPLETED_DAYS", 7, errors),
+            RetentionEvents = Days(env, "RETENTION_EVENTS_DAYS", 30, errors),
         };
         if (Get(env, "INSTANCE_NAME") is { } name) o.InstanceName = name;
 
@@ -43,6 +47,12 @@ public static class SettingsLoader
             errors.Add($"LOG_FORMAT must be 'text' or 'json' (got '{o.LogFormat}').");
         if (o.RetryMaxDelay < o.RetryBaseDelay)
             errors.Add("RETRY_MAX_DELAY_SECONDS must be at least RETRY_BASE_DELAY_SECONDS.");
+        if (o.DatabaseUrl is not null)
+        {
+            var variable = Get(env, "DATABASE_URL") is null ? "SUPABASE_DB_URL" : "DATABASE_URL";
+            try { PostgresConnectionString.Parse(o.DatabaseUrl); }
+            catch (FormatException e) { errors.Add($"{variable}: {e.Message}"); }
+        }
         if (o.DatabaseUrl is null && (Get(env, "SUPABASE_URL") is not null || Get(env, "SUPABASE_KEY") is not null))
             errors.Add("SUPABASE_URL/SUPABASE_KEY are the REST API credentials; this service talks to Postgres directly. " +
                        "Set DATABASE_URL (or SUPABASE_DB_URL) to the connection string from the Supabase dashboard: " +
@@ -138,6 +148,17 @@ public static class SettingsLoader
 
     private static TimeSpan Seconds(Func<string, string?> env, string name, double fallback, double min, double max, List<string> errors) =>
         TimeSpan.FromSeconds(Number(env, name, fallback, min, max, errors));
+
+    /// <summary>A retention period in days; 0 means keep forever.</summary>
+    private static TimeSpan Days(Func<string, string?> env, string name, double fallback, List<string> errors)
+    {
+        var raw = Get(env, name);
+        if (raw is null) return TimeSpan.FromDays(fallback);
+        if (double.TryParse(raw, NumberStyles.Float, CultureInfo.InvariantCulture, out var days) && days is >= 0 and <= 36_500)
+            return TimeSpan.FromDays(days);
+        errors.Add($"{name} must be a number of days from 0 (keep forever) to 36500 (got '{raw}').");
+        return TimeSpan.FromDays(fallback);
+    }
 
     private static double Number(Func<string, string?> env, string name, double fallback, double min, double max, List<string> errors)
     {

@@ -8,7 +8,8 @@ namespace AgentFactory.Orchestration;
 
 /// <summary>
 /// The orchestrator's periodic chores: rescue jobs whose lease expired (every half lease), and once
-/// per tick write this instance's heartbeat row and run the git sync — on separate timers.
+/// per tick write this instance's heartbeat row, prune old rows (RETENTION_*_DAYS) and run the git
+/// sync — rescue and the tick chores on separate timers.
 /// </summary>
 public sealed partial class Maintenance(
     IJobStore store,
@@ -47,6 +48,7 @@ public sealed partial class Maintenance(
             do
             {
                 await HeartbeatAsync(ct);
+                await PruneAsync(ct);
                 LastGitSync = await gitSync.SyncAsync(ct);
                 metrics.GitSync(LastGitSync);
             }
@@ -65,6 +67,24 @@ public sealed partial class Maintenance(
         catch (StoreUnavailableException e)
         {
             LogChoreFailed(log, "rescue", e.Message);
+        }
+    }
+
+    /// <summary>A zero retention keeps that kind of row forever (MinValue: nothing is older).</summary>
+    private async Task PruneAsync(CancellationToken ct)
+    {
+        if (options.RetentionCompleted <= TimeSpan.Zero && options.RetentionEvents <= TimeSpan.Zero) return;
+        var now = time.GetUtcNow();
+        var completedBefore = options.RetentionCompleted > TimeSpan.Zero ? now - options.RetentionCompleted : DateTimeOffset.MinValue;
+        var eventsBefore = options.RetentionEvents > TimeSpan.Zero ? now - options.RetentionEvents : DateTimeOffset.MinValue;
+        try
+        {
+            var pruned = await store.PruneAsync(completedBefore, eventsBefore, ct);
+            if (pruned > 0) LogPruned(log, pruned);
+        }
+        catch (StoreUnavailableException e)
+        {
+            LogChoreFailed(log, "prune", e.Message);
         }
     }
 
@@ -91,6 +111,9 @@ public sealed partial class Maintenance(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Rescued {Count} job(s) whose worker stopped renewing its lease")]
     private static partial void LogRescued(ILogger logger, int count);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Pruned {Count} finished job(s) and old event(s) past their retention")]
+    private static partial void LogPruned(ILogger logger, int count);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Orchestrator {Chore} failed: {Reason}")]
     private static partial void LogChoreFailed(ILogger logger, string chore, string reason);

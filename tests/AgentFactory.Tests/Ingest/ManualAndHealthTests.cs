@@ -152,5 +152,6 @@ public sealed class StoreDownTests : IAsyncLifetime
         public Task<bool> CancelJobAsync(long id, CancellationToken ct) => throw Down();
         public Task<IReadOnlyList<WebhookEventRecord>> ListEventsAsync(EventQuery q, CancellationToken ct) => throw Down();
         public Task<IReadOnlyDictionary<JobStatus, long>> CountJobsByStatusAsync(CancellationToken ct) => throw Down();
+        public Task<int> PruneAsync(DateTimeOffset completedBefore, DateTimeOffset eventsBefore, CancellationToken ct) => throw Down();
     }
 }

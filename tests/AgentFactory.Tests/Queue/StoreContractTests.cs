@@ -1,6 +1,7 @@
 using AgentFactory.Events;
 using AgentFactory.Jobs;
 using AgentFactory.Queue;
+using AgentFactory.Tests.Postgres;
 using Microsoft.Extensions.Time.Testing;
 
 namespace AgentFactory.Tests.Queue;
@@ -32,14 +33,14 @@ public abstract class StoreContractTests : IAsyncLifetime
     private Task<long> Enqueue(string type = "t", int priority = 0, int maxAttempts = 3, DateTimeOffset? runAt = null) =>
         Store.EnqueueAsync(new NewJob(type, "{\"n\":1}", priority, maxAttempts, runAt), Ct);
 
-    [Fact]
+    [StoreFact]
     public async Task Migrate_twice_is_harmless()
     {
         await Store.MigrateAsync(Ct);
         await Store.PingAsync(Ct);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task RecordDelivery_stores_event_and_jobs_together()
     {
         var result = await Store.RecordDeliveryAsync(Event("d1"), [new NewJob("github_push", "{\"a\":1}", 5, 3)], Ct);
@@ -56,7 +57,7 @@ public abstract class StoreContractTests : IAsyncLifetime
         Assert.Equal("d1", ev.DeliveryId);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task RecordDelivery_redelivery_creates_nothing_new_but_same_guid_on_another_hook_does()
     {
         var first = await Store.RecordDeliveryAsync(Event("d1", "hook-a"), [new NewJob("x", "{}")], Ct);
@@ -69,7 +70,7 @@ public abstract class StoreContractTests : IAsyncLifetime
         Assert.Equal(2, (await Store.ListJobsAsync(new JobQuery(), Ct)).Count);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task RecordDelivery_concurrent_redeliveries_make_exactly_one_job()
     {
         var results = await Task.WhenAll(Enumerable.Range(0, 16).Select(_ =>
@@ -78,7 +79,7 @@ public abstract class StoreContractTests : IAsyncLifetime
         Assert.Single(await Store.ListJobsAsync(new JobQuery(), Ct));
     }
 
-    [Fact]
+    [StoreFact]
     public async Task RecordDeliveries_in_one_batch_answers_each_in_order_and_dedupes_within_the_batch()
     {
         await Store.RecordDeliveryAsync(Event("old"), [new NewJob("x", "{}")], Ct);
@@ -97,7 +98,7 @@ public abstract class StoreContractTests : IAsyncLifetime
         Assert.Equal(3, (await Store.ListEventsAsync(new EventQuery(), Ct)).Count);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task RecordDelivery_without_jobs_is_recorded_as_not_converted()
     {
         await Store.RecordDeliveryAsync(Event("d2", type: "star"), [], Ct);
@@ -106,7 +107,7 @@ public abstract class StoreContractTests : IAsyncLifetime
         Assert.Empty(await Store.ListJobsAsync(new JobQuery(), Ct));
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Claim_takes_highest_priority_then_oldest_and_respects_limit()
     {
         var low = await Enqueue(priority: 0);
@@ -119,7 +120,7 @@ public abstract class StoreContractTests : IAsyncLifetime
         Assert.Equal([lowNewer], rest.Select(j => j.Id));
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Claim_marks_running_with_lease_and_attempt()
     {
         var id = await Enqueue();
@@ -133,7 +134,7 @@ public abstract class StoreContractTests : IAsyncLifetime
         Assert.Empty(await Store.ClaimAsync("w2", 1, Lease, Ct));
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Claim_skips_jobs_scheduled_for_later()
     {
         var id = await Enqueue(runAt: Time.GetUtcNow().AddMinutes(5));
@@ -142,7 +143,7 @@ public abstract class StoreContractTests : IAsyncLifetime
         Assert.Equal(id, Assert.Single(await Store.ClaimAsync("w", 1, Lease, Ct)).Id);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Concurrent_claims_never_hand_out_a_job_twice()
     {
         for (var i = 0; i < 60; i++) await Enqueue();
@@ -162,7 +163,7 @@ public abstract class StoreContractTests : IAsyncLifetime
         Assert.Equal(60, all.Distinct().Count());
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Complete_is_fenced_on_owner_and_attempt()
     {
         await Enqueue();
@@ -178,7 +179,7 @@ public abstract class StoreContractTests : IAsyncLifetime
         Assert.False(await Store.CompleteAsync(job.Lease, null, Ct));
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Fail_with_retry_time_requeues_later_and_keeps_each_error()
     {
         var id = await Enqueue();
@@ -201,7 +202,7 @@ public abstract class StoreContractTests : IAsyncLifetime
         Assert.NotNull(row.CompletedAt);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Renew_extends_held_leases_and_reports_lost_ones()
     {
         await Enqueue();
@@ -215,7 +216,7 @@ public abstract class StoreContractTests : IAsyncLifetime
         Assert.Equal(JobStatus.Cancelled, (await Store.GetJobAsync(jobs[1].Id, Ct))!.Status);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Rescue_requeues_expired_leases_and_fences_out_the_stale_worker()
     {
         var id = await Enqueue(maxAttempts: 2);
@@ -238,7 +239,7 @@ public abstract class StoreContractTests : IAsyncLifetime
         Assert.True(await Store.CompleteAsync(fresh.Lease, "ok", Ct));
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Rescue_fails_a_job_that_used_its_last_attempt()
     {
         var id = await Enqueue(maxAttempts: 1);
@@ -250,7 +251,7 @@ public abstract class StoreContractTests : IAsyncLifetime
         Assert.NotNull(row.CompletedAt);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Release_hands_the_job_back_without_counting_the_attempt()
     {
         var id = await Enqueue();
@@ -263,7 +264,7 @@ public abstract class StoreContractTests : IAsyncLifetime
         Assert.Equal(1, Assert.Single(await Store.ClaimAsync("w2", 1, Lease, Ct)).Attempt);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Heartbeat_is_one_row_per_instance_refreshed()
     {
         await Store.RecordHeartbeatAsync("a", "{\"n\":1}", Ct);
@@ -278,7 +279,7 @@ public abstract class StoreContractTests : IAsyncLifetime
         Assert.Equal(2, (await Store.ListEventsAsync(new EventQuery("heartbeat"), Ct)).Count);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Retry_and_cancel_change_only_jobs_in_the_right_state()
     {
         var pending = await Enqueue();
@@ -302,7 +303,7 @@ public abstract class StoreContractTests : IAsyncLifetime
         Assert.False(await Store.RetryJobAsync(999_999, Ct));
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Counts_and_filters_reflect_the_rows()
     {
         await Enqueue("a");
@@ -322,7 +323,7 @@ public abstract class StoreContractTests : IAsyncLifetime
         Assert.All(older, j => Assert.True(j.Id < newest[0].Id));
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Enqueue_wakes_the_signal()
     {
         var wait = Signal.WaitAsync(TimeSpan.FromMinutes(5), TimeProvider.System, Ct);
@@ -330,7 +331,7 @@ public abstract class StoreContractTests : IAsyncLifetime
         Assert.True(await wait);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Payload_round_trips_unchanged()
     {
         const string payload = "{\"text\":\"ünïcødé ✓ \\\"quoted\\\"\",\"n\":[1,2,3]}";
@@ -340,5 +341,77 @@ public abstract class StoreContractTests : IAsyncLifetime
         using var b = System.Text.Json.JsonDocument.Parse(row!.Payload);
         Assert.Equal(a.RootElement.GetProperty("text").GetString(), b.RootElement.GetProperty("text").GetString());
         Assert.Equal(3, b.RootElement.GetProperty("n").GetArrayLength());
+    }
+
+    [StoreFact]
+    public async Task Prune_deletes_only_completed_and_cancelled_jobs_finished_before_the_cutoff()
+    {
+        var completed = await Enqueue();
+        var failed = await Enqueue(maxAttempts: 1);
+        var running = await Enqueue();
+        var cancelled = await Enqueue();
+        var pending = await Enqueue();
+        var jobs = await Store.ClaimAsync("w", 3, Lease, Ct);
+        await Store.CompleteAsync(jobs.Single(j => j.Id == completed).Lease, null, Ct);
+        await Store.FailAsync(jobs.Single(j => j.Id == failed).Lease, new JobFailure("x", null, null), Ct);
+        await Store.CancelJobAsync(cancelled, Ct);
+        Time.Advance(TimeSpan.FromDays(8));
+        var recent = await Enqueue();
+        var recentJob = Assert.Single(await Store.ClaimAsync("w", 5, Lease, Ct), j => j.Id == recent);
+        await Store.CompleteAsync(recentJob.Lease, null, Ct);
+
+        var deleted = await Store.PruneAsync(Time.GetUtcNow().AddDays(-7), DateTimeOffset.MinValue, Ct);
+
+        Assert.Equal(2, deleted);
+        var left = (await Store.ListJobsAsync(new JobQuery(), Ct)).Select(j => j.Id).Order();
+        Assert.Equal(new[] { failed, running, pending, recent }.Order(), left);
+    }
+
+    [StoreFact]
+    public async Task Prune_deletes_old_events_no_remaining_job_references_but_never_heartbeats()
+    {
+        var orphan = await Store.RecordDeliveryAsync(Event("orphan", type: "star"), [], Ct);
+        var withPendingJob = await Store.RecordDeliveryAsync(Event("pending-job"), [new NewJob("x", "{}")], Ct);
+        var withDoneJob = await Store.RecordDeliveryAsync(Event("done-job"), [new NewJob("y", "{}", Priority: 9)], Ct);
+        await Store.RecordHeartbeatAsync("instance-1", "{}", Ct);
+        var done = Assert.Single(await Store.ClaimAsync("w", 1, Lease, Ct));
+        Assert.Equal(withDoneJob.JobIds.Single(), done.Id);
+        await Store.CompleteAsync(done.Lease, null, Ct);
+        Time.Advance(TimeSpan.FromDays(31));
+        var fresh = await Store.RecordDeliveryAsync(Event("fresh", type: "star"), [], Ct);
+
+        var deleted = await Store.PruneAsync(Time.GetUtcNow().AddDays(-7), Time.GetUtcNow().AddDays(-30), Ct);
+
+        Assert.Equal(3, deleted); // the completed job, then both events no job refers to any more
+        var events = (await Store.ListEventsAsync(new EventQuery(), Ct)).Select(e => e.Id).Order();
+        var heartbeat = Assert.Single(await Store.ListEventsAsync(new EventQuery("heartbeat"), Ct));
+        Assert.Equal(new[] { withPendingJob.EventId, fresh.EventId, heartbeat.Id }.Order(), events);
+        Assert.DoesNotContain(orphan.EventId, events);
+        Assert.Equal(withPendingJob.EventId, (await Store.GetJobAsync(withPendingJob.JobIds.Single(), Ct))!.EventId);
+    }
+
+    [StoreFact]
+    public async Task Prune_with_minimum_cutoffs_keeps_everything()
+    {
+        await Store.RecordDeliveryAsync(Event("d", type: "star"), [], Ct);
+        var job = await Enqueue();
+        await Store.CompleteAsync(Assert.Single(await Store.ClaimAsync("w", 1, Lease, Ct)).Lease, null, Ct);
+        Time.Advance(TimeSpan.FromDays(3650));
+        Assert.Equal(0, await Store.PruneAsync(DateTimeOffset.MinValue, DateTimeOffset.MinValue, Ct));
+        Assert.NotNull(await Store.GetJobAsync(job, Ct));
+        Assert.Single(await Store.ListEventsAsync(new EventQuery(), Ct));
+    }
+
+    [StoreFact]
+    public async Task Payload_with_a_nul_character_is_stored_rather_than_refused()
+    {
+        const string payload = "{\"head_commit\":{\"message\":\"fix\\u0000bug\"},\"n\":1.50}";
+        var result = await Store.RecordDeliveryAsync(Event("nul") with { Payload = payload }, [new NewJob("x", payload)], Ct);
+        var job = await Store.GetJobAsync(result.JobIds.Single(), Ct);
+        using var doc = System.Text.Json.JsonDocument.Parse(job!.Payload);
+        var message = doc.RootElement.GetProperty("head_commit").GetProperty("message").GetString()!;
+        Assert.StartsWith("fix", message, StringComparison.Ordinal);
+        Assert.EndsWith("bug", message, StringComparison.Ordinal);
+        Assert.Equal(1.5m, doc.RootElement.GetProperty("n").GetDecimal());
     }
 }

@@ -1,6 +1,5 @@
 using System.Data.Common;
 using System.Globalization;
-using System.Text.Json;
 using AgentFactory.Events;
 using AgentFactory.Jobs;
 using Microsoft.Data.Sqlite;
@@ -317,6 +316,15 @@ public sealed class SqliteJobStore : IJobStore, IDisposable
         return counts;
     }, ct);
 
+    public Task<int> PruneAsync(DateTimeOffset completedBefore, DateTimeOffset eventsBefore, CancellationToken ct) =>
+        WriteAsync(async (conn, tx) =>
+        {
+            await using var cmd = Command(conn, tx, SqlScripts.Get(Driver, "prune"));
+            cmd.Parameters.AddWithValue("@completed_before", Ts(completedBefore));
+            cmd.Parameters.AddWithValue("@events_before", Ts(eventsBefore));
+            return await cmd.ExecuteNonQueryAsync(ct);
+        }, ct);
+
     /// <summary>Has any connection committed since the last call? Lets a separate process notice new jobs cheaply.</summary>
     public async Task<long> DataVersionAsync(SqliteConnection conn, CancellationToken ct)
     {
@@ -420,19 +428,7 @@ public sealed class SqliteJobStore : IJobStore, IDisposable
         LeaseExpiresAt: NullableTs(r, "lease_expires_at"),
         EventId: r.IsDBNull(r.GetOrdinal("event_id")) ? null : r.GetInt64(r.GetOrdinal("event_id")));
 
-    internal static IReadOnlyList<AttemptError> ParseErrors(string json)
-    {
-        var list = new List<AttemptError>();
-        using var doc = JsonDocument.Parse(json);
-        foreach (var e in doc.RootElement.EnumerateArray())
-        {
-            list.Add(new AttemptError(
-                e.GetProperty("attempt").GetInt32(),
-                ParseTs(e.GetProperty("at").GetString()!),
-                e.GetProperty("error").GetString() ?? ""));
-        }
-        return list;
-    }
+    internal static IReadOnlyList<AttemptError> ParseErrors(string json) => StoreRows.ParseErrors(json);
 
     private static string? NullableString(DbDataReader r, string column)
     {
@@ -446,8 +442,7 @@ public sealed class SqliteJobStore : IJobStore, IDisposable
         return r.IsDBNull(i) ? null : ParseTs(r.GetString(i));
     }
 
-    internal static string Ts(DateTimeOffset t) => t.UtcDateTime.ToString("O", CultureInfo.InvariantCulture);
+    internal static string Ts(DateTimeOffset t) => StoreRows.Ts(t);
 
-    internal static DateTimeOffset ParseTs(string s) =>
-        DateTimeOffset.Parse(s, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal);
+    internal static DateTimeOffset ParseTs(string s) => StoreRows.ParseTs(s);
 }

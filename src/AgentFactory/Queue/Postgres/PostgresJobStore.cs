@@ -1,0 +1,390 @@
+using System.Data;
+using System.Net.Sockets;
+using AgentFactory.Events;
+using AgentFactory.Jobs;
+using Npgsql;
+using NpgsqlTypes;
+using static AgentFactory.Queue.Postgres.PostgresRows;
+
+namespace AgentFactory.Queue.Postgres;
+
+/// <summary>
+/// The shared queue: PostgreSQL (self-hosted or Supabase), safe for many instances at once. Claims
+/// use FOR UPDATE SKIP LOCKED in one statement; every write-back is fenced on the lease (id, owner,
+/// attempt, running) like the SQLite store; concurrent completions share one statement. New jobs
+/// NOTIFY agentfactory_jobs in their transaction (see <see cref="PostgresChangeListener"/>). Times
+/// come from the injected TimeProvider, never from the database clock, so both drivers behave alike.
+/// Every Npgsql failure leaves this class as a <see cref="StoreUnavailableException"/>.
+/// </summary>
+public sealed class PostgresJobStore : IJobStore, IAsyncDisposable, IDisposable
+{
+    private const string Driver = "Postgres";
+    public const string NotifyChannel = "agentfactory_jobs";
+
+    private readonly NpgsqlDataSource _dataSource;
+    private readonly TimeProvider _time;
+    private readonly QueueSignal _signal;
+    private readonly WriteCoalescer<(JobLease Lease, string? Output), bool> _completions;
+
+    public PostgresJobStore(string databaseUrl, TimeProvider time, QueueSignal signal)
+    {
+        Settings = PostgresConnectionString.Parse(databaseUrl);
+        Settings.ApplicationName ??= "agentfactory";
+        _dataSource = new NpgsqlDataSourceBuilder(Settings.ConnectionString).Build();
+        _time = time;
+        _signal = signal;
+        _completions = new(c => c.Lease.JobId, CompleteBatchAsync);
+    }
+
+    /// <summary>The parsed connection settings (the listener opens its own connection from them).</summary>
+    public NpgsqlConnectionStringBuilder Settings { get; }
+
+    /// <summary>How many completion statements have run; fewer than completions means they were coalesced.</summary>
+    internal long CompletionBatches => _completions.Batches;
+
+    public ValueTask DisposeAsync() => _dataSource.DisposeAsync();
+
+    public void Dispose() => _dataSource.Dispose();
+
+    public Task MigrateAsync(CancellationToken ct) => InTransactionAsync(async (conn, tx) =>
+    {
+        await ExecAsync(conn, tx, SqlScripts.Get(Driver, "schema_migrations"), ct);
+        var applied = new HashSet<int>();
+        await using (var cmd = Command(conn, tx, "applied_migrations"))
+        await using (var r = await cmd.ExecuteReaderAsync(ct))
+            while (await r.ReadAsync(ct)) applied.Add(r.GetInt32(0));
+        foreach (var (version, name, sql) in SqlScripts.Migrations(Driver))
+        {
+            if (applied.Contains(version)) continue;
+            await ExecAsync(conn, tx, sql, ct);
+            await using var mark = Command(conn, tx, "mark_migration");
+            mark.Parameters.Add(P("version", NpgsqlDbType.Integer, version));
+            mark.Parameters.Add(P("name", NpgsqlDbType.Text, name));
+            mark.Parameters.Add(Time("now", _time.GetUtcNow()));
+            await mark.ExecuteNonQueryAsync(ct);
+        }
+        return 0;
+    }, ct);
+
+    public Task PingAsync(CancellationToken ct) => RunAsync(async conn =>
+    {
+        await using var cmd = Command(conn, null, "ping");
+        return await cmd.ExecuteScalarAsync(ct);
+    }, ct);
+
+    /// <summary>
+    /// Several deliveries and their jobs in one transaction, one result each, in order. A delivery
+    /// already stored, or earlier in the same batch, is a duplicate (ON CONFLICT sees the batch's own rows).
+    /// </summary>
+    public async Task<IReadOnlyList<DeliveryResult>> RecordDeliveriesAsync(IReadOnlyList<DeliveryRecord> deliveries, CancellationToken ct)
+    {
+        var results = await InTransactionAsync<IReadOnlyList<DeliveryResult>>(async (conn, tx) =>
+        {
+            var now = _time.GetUtcNow();
+            var list = new List<DeliveryResult>(deliveries.Count);
+            foreach (var (delivery, jobs) in deliveries)
+            {
+                await using var ins = Command(conn, tx, "record_event");
+                ins.Parameters.Add(P("delivery_id", NpgsqlDbType.Text, delivery.DeliveryId));
+                ins.Parameters.Add(P("hook_id", NpgsqlDbType.Text, delivery.HookId));
+                ins.Parameters.Add(P("event_type", NpgsqlDbType.Text, delivery.EventType));
+                ins.Parameters.Add(P("action", NpgsqlDbType.Text, delivery.Action));
+                ins.Parameters.Add(P("repository", NpgsqlDbType.Text, delivery.Repository));
+                ins.Parameters.Add(Time("now", now));
+                ins.Parameters.Add(P("payload", NpgsqlDbType.Jsonb, JsonbText.Sanitize(delivery.Payload)));
+                ins.Parameters.Add(P("converted", NpgsqlDbType.Boolean, jobs.Count > 0));
+                if (await ins.ExecuteScalarAsync(ct) is not long eventId)
+                {
+                    await using var find = Command(conn, tx, "find_event");
+                    find.Parameters.Add(P("hook_id", NpgsqlDbType.Text, delivery.HookId));
+                    find.Parameters.Add(P("delivery_id", NpgsqlDbType.Text, delivery.DeliveryId));
+                    list.Add(new DeliveryResult(true, (long)(await find.ExecuteScalarAsync(ct))!, []));
+                    continue;
+                }
+                var jobIds = new List<long>(jobs.Count);
+                foreach (var job in jobs) jobIds.Add(await InsertJobAsync(conn, tx, job, eventId, now, ct));
+                list.Add(new DeliveryResult(false, eventId, jobIds));
+            }
+            return list;
+        }, ct);
+        if (results.Any(r => r.JobIds.Count > 0)) _signal.Notify();
+        return results;
+    }
+
+    public async Task<long> EnqueueAsync(NewJob job, CancellationToken ct)
+    {
+        var id = await RunAsync(conn => InsertJobAsync(conn, null, job, null, _time.GetUtcNow(), ct), ct);
+        _signal.Notify();
+        return id;
+    }
+
+    private static async Task<long> InsertJobAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, NewJob job, long? eventId, DateTimeOffset now, CancellationToken ct)
+    {
+        await using var cmd = Command(conn, tx, "insert_job");
+        cmd.Parameters.Add(P("job_type", NpgsqlDbType.Text, job.JobType));
+        cmd.Parameters.Add(P("payload", NpgsqlDbType.Jsonb, JsonbText.Sanitize(job.Payload)));
+        cmd.Parameters.Add(P("priority", NpgsqlDbType.Integer, job.Priority));
+        cmd.Parameters.Add(P("max_attempts", NpgsqlDbType.Integer, Math.Max(1, job.MaxAttempts)));
+        cmd.Parameters.Add(Time("now", now));
+        cmd.Parameters.Add(Time("scheduled_at", job.RunAt ?? now));
+        cmd.Parameters.Add(P("event_id", NpgsqlDbType.Bigint, eventId));
+        return (long)(await cmd.ExecuteScalarAsync(ct))!;
+    }
+
+    public Task<IReadOnlyList<JobRecord>> ClaimAsync(string owner, int limit, TimeSpan leaseDuration, CancellationToken ct) =>
+        RunAsync<IReadOnlyList<JobRecord>>(async conn =>
+        {
+            var now = _time.GetUtcNow();
+            await using var cmd = Command(conn, null, "claim");
+            cmd.Parameters.Add(Time("now", now));
+            cmd.Parameters.Add(P("owner", NpgsqlDbType.Text, owner));
+            cmd.Parameters.Add(Time("lease_expires_at", now + leaseDuration));
+            cmd.Parameters.Add(P("limit", NpgsqlDbType.Integer, limit));
+            var jobs = await ReadJobsAsync(cmd, ct);
+            jobs.Sort((a, b) => a.Priority != b.Priority ? b.Priority.CompareTo(a.Priority) : a.Id.CompareTo(b.Id));
+            return jobs;
+        }, ct);
+
+    public async Task<IReadOnlySet<long>> RenewLeasesAsync(IReadOnlyCollection<JobLease> leases, TimeSpan leaseDuration, CancellationToken ct)
+    {
+        if (leases.Count == 0) return new HashSet<long>();
+        return await RunAsync<IReadOnlySet<long>>(async conn =>
+        {
+            await using var cmd = Command(conn, null, "renew_leases");
+            AddLeases(cmd, [.. leases]);
+            cmd.Parameters.Add(Time("lease_expires_at", _time.GetUtcNow() + leaseDuration));
+            return await ReadIdsAsync(cmd, ct);
+        }, ct);
+    }
+
+    /// <summary>Joins whatever completions are in flight: one UPDATE … FROM unnest(…) for all of them.</summary>
+    public Task<bool> CompleteAsync(JobLease lease, string? output, CancellationToken ct) => _completions.WriteAsync((lease, output), ct);
+
+    private async Task<IReadOnlyList<bool>> CompleteBatchAsync(IReadOnlyList<(JobLease Lease, string? Output)> batch)
+    {
+        var done = await RunAsync(async conn =>
+        {
+            await using var cmd = Command(conn, null, "complete_many");
+            AddLeases(cmd, [.. batch.Select(b => b.Lease)]);
+            cmd.Parameters.Add(P("outputs", NpgsqlDbType.Array | NpgsqlDbType.Text, batch.Select(b => b.Output).ToArray()));
+            cmd.Parameters.Add(Time("now", _time.GetUtcNow()));
+            return await ReadIdsAsync(cmd, CancellationToken.None);
+        }, CancellationToken.None);
+        return [.. batch.Select(b => done.Contains(b.Lease.JobId))];
+    }
+
+    public Task<bool> FailAsync(JobLease lease, JobFailure failure, CancellationToken ct) => RunAsync(async conn =>
+    {
+        var now = _time.GetUtcNow();
+        await using var cmd = LeaseCommand(conn, "fail", lease);
+        cmd.Parameters.Add(Time("now", now));
+        cmd.Parameters.Add(P("at", NpgsqlDbType.Text, StoreRows.Ts(now)));
+        cmd.Parameters.Add(P("error", NpgsqlDbType.Text, failure.Error));
+        cmd.Parameters.Add(P("output", NpgsqlDbType.Text, failure.Output));
+        cmd.Parameters.Add(P("retry_at", NpgsqlDbType.TimestampTz, failure.RetryAt?.UtcDateTime));
+        return await cmd.ExecuteNonQueryAsync(ct) == 1;
+    }, ct);
+
+    public async Task<bool> ReleaseAsync(JobLease lease, CancellationToken ct)
+    {
+        var ok = await RunAsync(async conn =>
+        {
+            await using var cmd = LeaseCommand(conn, "release", lease);
+            cmd.Parameters.Add(Time("now", _time.GetUtcNow()));
+            return await cmd.ExecuteNonQueryAsync(ct) == 1;
+        }, ct);
+        if (ok) _signal.Notify();
+        return ok;
+    }
+
+    public async Task<int> RescueExpiredAsync(CancellationToken ct)
+    {
+        var n = await RunAsync(async conn =>
+        {
+            var now = _time.GetUtcNow();
+            await using var cmd = Command(conn, null, "rescue_expired");
+            cmd.Parameters.Add(Time("now", now));
+            cmd.Parameters.Add(P("at", NpgsqlDbType.Text, StoreRows.Ts(now)));
+            return await cmd.ExecuteNonQueryAsync(ct);
+        }, ct);
+        if (n > 0) _signal.Notify();
+        return n;
+    }
+
+    public Task RecordHeartbeatAsync(string instance, string detailsJson, CancellationToken ct) => RunAsync(async conn =>
+    {
+        await using var cmd = Command(conn, null, "heartbeat");
+        cmd.Parameters.Add(P("instance", NpgsqlDbType.Text, instance));
+        cmd.Parameters.Add(Time("now", _time.GetUtcNow()));
+        cmd.Parameters.Add(P("payload", NpgsqlDbType.Jsonb, JsonbText.Sanitize(detailsJson)));
+        return await cmd.ExecuteNonQueryAsync(ct);
+    }, ct);
+
+    public Task<HeartbeatRecord?> GetLastHeartbeatAsync(CancellationToken ct) => RunAsync(async conn =>
+    {
+        await using var cmd = Command(conn, null, "last_heartbeat");
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        return await r.ReadAsync(ct) ? new HeartbeatRecord(r.GetString(0), r.GetFieldValue<DateTimeOffset>(1), r.GetString(2)) : null;
+    }, ct);
+
+    public Task<JobRecord?> GetJobAsync(long id, CancellationToken ct) => RunAsync(async conn =>
+    {
+        await using var cmd = Command(conn, null, "get_job");
+        cmd.Parameters.Add(P("id", NpgsqlDbType.Bigint, id));
+        return (await ReadJobsAsync(cmd, ct)).FirstOrDefault();
+    }, ct);
+
+    public Task<IReadOnlyList<JobRecord>> ListJobsAsync(JobQuery query, CancellationToken ct) => RunAsync<IReadOnlyList<JobRecord>>(async conn =>
+    {
+        await using var cmd = Command(conn, null, "list_jobs");
+        cmd.Parameters.Add(P("status", NpgsqlDbType.Text, query.Status?.ToDb()));
+        cmd.Parameters.Add(P("job_type", NpgsqlDbType.Text, query.JobType));
+        cmd.Parameters.Add(P("before_id", NpgsqlDbType.Bigint, query.BeforeId));
+        cmd.Parameters.Add(P("limit", NpgsqlDbType.Integer, Math.Clamp(query.Limit, 1, 1000)));
+        return await ReadJobsAsync(cmd, ct);
+    }, ct);
+
+    public async Task<bool> RetryJobAsync(long id, CancellationToken ct)
+    {
+        var ok = await IdUpdateAsync("retry_job", id, ct);
+        if (ok) _signal.Notify();
+        return ok;
+    }
+
+    public Task<bool> CancelJobAsync(long id, CancellationToken ct) => IdUpdateAsync("cancel_job", id, ct);
+
+    private Task<bool> IdUpdateAsync(string script, long id, CancellationToken ct) => RunAsync(async conn =>
+    {
+        await using var cmd = Command(conn, null, script);
+        cmd.Parameters.Add(P("id", NpgsqlDbType.Bigint, id));
+        cmd.Parameters.Add(Time("now", _time.GetUtcNow()));
+        return await cmd.ExecuteNonQueryAsync(ct) == 1;
+    }, ct);
+
+    public Task<IReadOnlyList<WebhookEventRecord>> ListEventsAsync(EventQuery query, CancellationToken ct) => RunAsync<IReadOnlyList<WebhookEventRecord>>(async conn =>
+    {
+        await using var cmd = Command(conn, null, "list_events");
+        cmd.Parameters.Add(P("event_type", NpgsqlDbType.Text, query.EventType));
+        cmd.Parameters.Add(P("before_id", NpgsqlDbType.Bigint, query.BeforeId));
+        cmd.Parameters.Add(P("limit", NpgsqlDbType.Integer, Math.Clamp(query.Limit, 1, 1000)));
+        var list = new List<WebhookEventRecord>();
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        while (await r.ReadAsync(ct))
+        {
+            list.Add(new WebhookEventRecord(
+                r.GetInt64("id"), r.GetString("delivery_id"), r.GetString("hook_id"), r.GetString("event_type"),
+                NullableString(r, "action"), NullableString(r, "repository"), r.GetFieldValue<DateTimeOffset>("received_at"),
+                r.GetBoolean("converted_to_job"), r.GetString("payload")));
+        }
+        return list;
+    }, ct);
+
+    public Task<IReadOnlyDictionary<JobStatus, long>> CountJobsByStatusAsync(CancellationToken ct) => RunAsync<IReadOnlyDictionary<JobStatus, long>>(async conn =>
+    {
+        var counts = JobStatusNames.All.ToDictionary(s => s, _ => 0L);
+        await using var cmd = Command(conn, null, "count_by_status");
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        while (await r.ReadAsync(ct))
+            if (JobStatusNames.TryParse(r.GetString(0), out var s)) counts[s] = r.GetInt64(1);
+        return counts;
+    }, ct);
+
+    public Task<int> PruneAsync(DateTimeOffset completedBefore, DateTimeOffset eventsBefore, CancellationToken ct) => InTransactionAsync(async (conn, tx) =>
+    {
+        await using (var lockCmd = Command(conn, tx, "prune_lock"))
+            if (await lockCmd.ExecuteScalarAsync(ct) is not true) return 0;
+        await using var cmd = Command(conn, tx, "prune");
+        cmd.Parameters.Add(Time("completed_before", completedBefore));
+        cmd.Parameters.Add(Time("events_before", eventsBefore));
+        return await cmd.ExecuteNonQueryAsync(ct);
+    }, ct);
+
+    /// <summary>
+    /// Runs on a pooled connection. After a server restart or failover the pool still holds
+    /// connections the server closed while they were idle; the first use of one fails before the
+    /// statement runs. Then the pool is emptied and the work is tried once more on a fresh
+    /// connection, so the first webhook after a restart is not refused. (A retry is harmless even in
+    /// the rare case of a link lost during COMMIT: deliveries dedupe and write-backs are fenced.)
+    /// </summary>
+    private async Task<T> RunAsync<T>(Func<NpgsqlConnection, Task<T>> work, CancellationToken ct)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await using var conn = await _dataSource.OpenConnectionAsync(ct);
+                return await work(conn);
+            }
+            catch (Exception e) when (attempt == 1 && IsDroppedConnection(e) && !ct.IsCancellationRequested)
+            {
+                _dataSource.Clear();
+            }
+            catch (Exception e) when (IsStoreFailure(e, ct))
+            {
+                throw Unavailable(e);
+            }
+        }
+    }
+
+    private static bool IsDroppedConnection(Exception e) => e switch
+    {
+        PostgresException pg => pg.SqlState is PostgresErrorCodes.AdminShutdown or PostgresErrorCodes.CrashShutdown,
+        NpgsqlException { InnerException: IOException or SocketException } => true,
+        _ => false,
+    };
+
+    private Task<T> InTransactionAsync<T>(Func<NpgsqlConnection, NpgsqlTransaction, Task<T>> work, CancellationToken ct) => RunAsync(async conn =>
+    {
+        await using var tx = await conn.BeginTransactionAsync(ct);
+        var result = await work(conn, tx);
+        await tx.CommitAsync(ct);
+        return result;
+    }, ct);
+
+    private static bool IsStoreFailure(Exception e, CancellationToken ct) =>
+        e is NpgsqlException or TimeoutException or SocketException
+        || (e is OperationCanceledException && !ct.IsCancellationRequested); // a timeout inside Npgsql, not the caller giving up
+
+    /// <summary>
+    /// Says what happened, without the connection string. A dropped connection (server restart,
+    /// failover) also empties the pool, so the next call opens a fresh connection instead of
+    /// finding another dead one.
+    /// </summary>
+    private StoreUnavailableException Unavailable(Exception e)
+    {
+        var broken = e is not PostgresException || e is PostgresException { SqlState: var s } && (s.StartsWith("08", StringComparison.Ordinal) || s.StartsWith("57P", StringComparison.Ordinal));
+        if (broken) _dataSource.Clear();
+        var message = e switch
+        {
+            PostgresException pg => $"PostgreSQL refused the operation ({pg.SqlState}: {pg.MessageText})",
+            NpgsqlException { InnerException: TimeoutException } or TimeoutException or OperationCanceledException => $"PostgreSQL did not answer in time: {e.Message}",
+            _ => $"PostgreSQL cannot be reached: {e.Message}{(e.InnerException is { } inner ? $" ({inner.Message})" : "")}",
+        };
+        return new StoreUnavailableException(message, e);
+    }
+
+    private static NpgsqlCommand Command(NpgsqlConnection conn, NpgsqlTransaction? tx, string script) =>
+        new(SqlScripts.Get(Driver, script), conn, tx);
+
+    private static async Task ExecAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string sql, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand(sql, conn, tx);
+        await cmd.ExecuteNonQueryAsync(ct);
+    }
+
+    private static NpgsqlCommand LeaseCommand(NpgsqlConnection conn, string script, JobLease lease)
+    {
+        var cmd = Command(conn, null, script);
+        cmd.Parameters.Add(P("id", NpgsqlDbType.Bigint, lease.JobId));
+        cmd.Parameters.Add(P("owner", NpgsqlDbType.Text, lease.Owner));
+        cmd.Parameters.Add(P("attempt", NpgsqlDbType.Integer, lease.Attempt));
+        return cmd;
+    }
+
+    private static void AddLeases(NpgsqlCommand cmd, IReadOnlyList<JobLease> leases)
+    {
+        cmd.Parameters.Add(P("ids", NpgsqlDbType.Array | NpgsqlDbType.Bigint, leases.Select(l => l.JobId).ToArray()));
+        cmd.Parameters.Add(P("owners", NpgsqlDbType.Array | NpgsqlDbType.Text, leases.Select(l => l.Owner).ToArray()));
+        cmd.Parameters.Add(P("attempts", NpgsqlDbType.Array | NpgsqlDbType.Integer, leases.Select(l => l.Attempt).ToArray()));
+    }
+}

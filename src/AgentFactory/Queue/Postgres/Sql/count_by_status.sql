@@ -1,0 +1,1 @@
+SELECT status, COUNT(*) FROM agent_jobs GROUP BY status;

@@ -1,0 +1,1 @@
+SELECT * FROM agent_jobs WHERE id = @id;

@@ -1,0 +1,119 @@
+using System.Net;
+using System.Net.Sockets;
+using AgentFactory.Jobs;
+using AgentFactory.Options;
+using AgentFactory.Queue;
+using AgentFactory.Queue.Postgres;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace AgentFactory.Tests.Postgres;
+
+/// <summary>What only the PostgreSQL store has: coalesced completions, NOTIFY/LISTEN wake-ups, connection failures as StoreUnavailableException.</summary>
+public sealed class PostgresStoreTests : IAsyncLifetime
+{
+    private static readonly CancellationToken Ct = CancellationToken.None;
+    private TestDatabase _db = null!;
+    private PostgresJobStore _store = null!;
+
+    public async Task InitializeAsync()
+    {
+        _db = await (await PostgresServer.Shared).CreateDatabaseAsync();
+        _store = new PostgresJobStore(_db.ConnectionString, TimeProvider.System, new QueueSignal());
+        await _store.MigrateAsync(Ct);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _store.DisposeAsync();
+        await _db.DisposeAsync();
+    }
+
+    [PostgresFact]
+    public async Task Concurrent_completions_share_statements_and_each_caller_gets_its_own_answer()
+    {
+        for (var i = 0; i < 200; i++) await _store.EnqueueAsync(new NewJob("t", "{}"), Ct);
+        var jobs = await _store.ClaimAsync("w", 200, TimeSpan.FromMinutes(5), Ct);
+        var before = _store.CompletionBatches;
+
+        var valid = jobs.Select(j => Task.Run(() => _store.CompleteAsync(j.Lease, "ok " + j.Id, Ct))).ToList();
+        var stale = jobs.Take(50).Select(j => Task.Run(() => _store.CompleteAsync(j.Lease with { Owner = "intruder" }, "stale", Ct))).ToList();
+
+        Assert.All(await Task.WhenAll(valid), Assert.True);
+        Assert.All(await Task.WhenAll(stale), Assert.False);
+        var statements = _store.CompletionBatches - before;
+        Assert.True(statements < valid.Count + stale.Count, $"{statements} statements for {valid.Count + stale.Count} completions");
+        var rows = await _store.ListJobsAsync(new JobQuery(Limit: 1000), Ct);
+        Assert.All(rows, r => Assert.Equal((JobStatus.Completed, "ok " + r.Id), (r.Status, r.Output)));
+    }
+
+    [PostgresFact]
+    public async Task Renewal_of_many_leases_keeps_only_those_still_held()
+    {
+        for (var i = 0; i < 5; i++) await _store.EnqueueAsync(new NewJob("t", "{}"), Ct);
+        var jobs = await _store.ClaimAsync("w", 5, TimeSpan.FromSeconds(30), Ct);
+        await _store.CancelJobAsync(jobs[1].Id, Ct);
+        var leases = jobs.Select(j => j.Lease).Append(jobs[2].Lease with { Attempt = 7 }).ToList();
+        var held = await _store.RenewLeasesAsync(leases, TimeSpan.FromMinutes(10), Ct);
+        Assert.Equal(jobs.Select(j => j.Id).Where(id => id != jobs[1].Id).Order(), held.Order());
+    }
+
+    [PostgresFact]
+    public async Task A_job_enqueued_by_another_instance_wakes_the_listener()
+    {
+        var signal = new QueueSignal();
+        var listener = new PostgresChangeListener(_store, signal, new AgentFactoryOptions { DatabaseUrl = _db.ConnectionString },
+            TimeProvider.System, NullLogger<PostgresChangeListener>.Instance);
+        await listener.StartAsync(Ct);
+        try
+        {
+            await Until(() => listener.Listening);
+            await signal.WaitAsync(TimeSpan.Zero, TimeProvider.System, Ct); // the wake-up every (re)connect makes
+            Assert.False(await signal.WaitAsync(TimeSpan.FromMilliseconds(100), TimeProvider.System, Ct));
+
+            await using var other = new PostgresJobStore(_db.Uri, TimeProvider.System, new QueueSignal());
+            await other.EnqueueAsync(new NewJob("t", "{}"), Ct);
+
+            Assert.True(await signal.WaitAsync(TimeSpan.FromSeconds(10), TimeProvider.System, Ct));
+        }
+        finally
+        {
+            await listener.StopAsync(Ct);
+        }
+    }
+
+    [PostgresFact]
+    public async Task Behind_a_transaction_pooler_the_listener_stands_down_instead_of_failing()
+    {
+        var url = $"postgresql://postgres@127.0.0.1:{PostgresConnectionString.TransactionPoolerPort}/{_db.Name}";
+        await using var store = new PostgresJobStore(url, TimeProvider.System, new QueueSignal());
+        var listener = new PostgresChangeListener(store, new QueueSignal(), new AgentFactoryOptions { DatabaseUrl = url },
+            TimeProvider.System, NullLogger<PostgresChangeListener>.Instance);
+        await listener.StartAsync(Ct);
+        await listener.ExecuteTask!.WaitAsync(TimeSpan.FromSeconds(5));
+        Assert.True(listener.ExecuteTask.IsCompletedSuccessfully);
+        Assert.False(listener.Listening);
+    }
+
+    [PostgresFact]
+    public async Task An_unreachable_server_is_reported_as_store_unavailable_with_the_reason()
+    {
+        int port;
+        using (var probe = new TcpListener(IPAddress.Loopback, 0))
+        {
+            probe.Start();
+            port = ((IPEndPoint)probe.LocalEndpoint).Port;
+        }
+        await using var store = new PostgresJobStore($"postgresql://u:hunter2@127.0.0.1:{port}/db", TimeProvider.System, new QueueSignal());
+        var e = await Assert.ThrowsAsync<StoreUnavailableException>(() => store.PingAsync(Ct));
+        Assert.Contains("cannot be reached", e.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("hunter2", e.Message, StringComparison.Ordinal);
+        await Assert.ThrowsAsync<StoreUnavailableException>(() => store.EnqueueAsync(new NewJob("t", "{}"), Ct));
+        await Assert.ThrowsAsync<StoreUnavailableException>(() => store.CompleteAsync(new JobLease(1, "w", 1), null, Ct));
+    }
+
+    private static async Task Until(Func<bool> condition)
+    {
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        while (!condition()) await Task.Delay(10, deadline.Token);
+    }
+}
