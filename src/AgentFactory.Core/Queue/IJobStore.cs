@@ -66,6 +66,21 @@ public interface IJobStore
     Task<IReadOnlyList<WebhookEventRecord>> ListEventsAsync(EventQuery query, CancellationToken ct);
 
     Task<IReadOnlyDictionary<JobStatus, long>> CountJobsByStatusAsync(CancellationToken ct);
+
+    // Operator views: the dashboard, its API and `agentfactory stats`.
+
+    /// <summary>How many jobs of each job type are in each status; only pairs with at least one job.</summary>
+    Task<IReadOnlyList<JobTypeCount>> CountJobsByTypeAsync(CancellationToken ct);
+
+    /// <summary>
+    /// Jobs that ended completed or failed (not cancelled) with completed_at at or after
+    /// <paramref name="since"/>, counted per bucket: bucket k covers [since + k·bucket, since + (k+1)·bucket).
+    /// <paramref name="bucket"/> is whole seconds, at least one. Only non-empty buckets, in time order.
+    /// </summary>
+    Task<IReadOnlyList<FinishedJobsBucket>> CountFinishedJobsAsync(DateTimeOffset since, TimeSpan bucket, CancellationToken ct);
+
+    /// <summary>For each given event id, the ids of the jobs it produced (ascending); events without jobs are left out.</summary>
+    Task<IReadOnlyDictionary<long, IReadOnlyList<long>>> ListJobIdsByEventAsync(IReadOnlyCollection<long> eventIds, CancellationToken ct);
 }
 
 /// <summary>The database cannot be reached or refused the operation for a reason outside the caller's control.</summary>

@@ -152,5 +152,8 @@ public sealed class StoreDownTests : IAsyncLifetime
         public Task<bool> CancelJobAsync(long id, CancellationToken ct) => throw Down();
         public Task<IReadOnlyList<WebhookEventRecord>> ListEventsAsync(EventQuery q, CancellationToken ct) => throw Down();
         public Task<IReadOnlyDictionary<JobStatus, long>> CountJobsByStatusAsync(CancellationToken ct) => throw Down();
+        public Task<IReadOnlyList<JobTypeCount>> CountJobsByTypeAsync(CancellationToken ct) => throw Down();
+        public Task<IReadOnlyList<FinishedJobsBucket>> CountFinishedJobsAsync(DateTimeOffset s, TimeSpan b, CancellationToken ct) => throw Down();
+        public Task<IReadOnlyDictionary<long, IReadOnlyList<long>>> ListJobIdsByEventAsync(IReadOnlyCollection<long> e, CancellationToken ct) => throw Down();
     }
 }
