@@ -30,7 +30,7 @@ public sealed class MetricsTests
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         while (true)
         {
-            var text = await service.Http.GetStringAsync("/metrics", deadline.Token);
+            var text = await service.Admin.GetStringAsync("/metrics", deadline.Token);
             if (text.Contains(needle, StringComparison.Ordinal)) return text;
             await Task.Delay(100, deadline.Token);
         }
