@@ -114,6 +114,15 @@ public sealed class StoreDownTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Admin_api_answers_503_with_retry_after_when_the_store_is_down()
+    {
+        var response = await _service.Admin.GetAsync("/api/stats");
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.NotNull(response.Headers.RetryAfter);
+        Assert.Equal("store_unavailable", (await response.Content.ReadFromJsonAsync<JsonObject>())!["error"]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task Manual_answers_503_when_the_store_is_down()
     {
         var response = await _service.Http.SendAsync(_service.Manual());
