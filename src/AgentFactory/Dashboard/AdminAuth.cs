@@ -34,6 +34,9 @@ public static class AdminAuth
     public static IServiceCollection AddAdminAuth(this IServiceCollection services, DashboardSettings settings)
     {
         SettingsLoader.CreatePrivateDirectory(settings.KeysDirectory);
+        // The keys sit unencrypted in the owner-only data directory, beside the database and the generated
+        // secrets; the framework's start-up warning about that would only repeat it on every start.
+        services.AddLogging(l => l.AddFilter("Microsoft.AspNetCore.DataProtection.KeyManagement.XmlKeyManager", LogLevel.Error));
         services.AddDataProtection()
             .SetApplicationName("AgentFactory")
             .PersistKeysToFileSystem(new DirectoryInfo(settings.KeysDirectory));

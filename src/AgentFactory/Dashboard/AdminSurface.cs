@@ -44,7 +44,7 @@ public static class AdminSurface
             headers.XFrameOptions = "DENY";
             headers.XContentTypeOptions = "nosniff";
             headers["Referrer-Policy"] = "no-referrer";
-            headers.CacheControl = "no-store";
+            headers.CacheControl = "no-cache, no-store"; // what antiforgery sets too, so it need not override (and warn)
             return next(http);
         });
         app.UseAuthentication();

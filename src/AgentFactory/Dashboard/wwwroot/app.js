@@ -181,8 +181,8 @@
     message.className = 'message';
     try {
       const result = await api(`/api/jobs/${id}/${action}`, 'POST');
-      message.textContent = action === 'requeue' ? `Queued again as job #${result.job_id}.`
-        : action === 'retry' ? `Job #${id} is pending again.` : `Job #${id} is cancelled.`;
+      message.textContent = action === 'requeue' ? `Requeued: a copy was queued as job #${result.job_id}.`
+        : action === 'retry' ? `Retried: job #${id} was put back in the queue.` : `Cancelled job #${id}.`;
       if (action === 'requeue') message.append(' ', el('button', { type: 'button', class: 'link', 'data-open-job': result.job_id }, 'Open it'));
     } catch (e) {
       message.className = 'message error';
