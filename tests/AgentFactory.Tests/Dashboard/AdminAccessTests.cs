@@ -150,4 +150,27 @@ public sealed class AdminAccessTests : IAsyncLifetime
         var page = await _service.Admin.GetStringAsync("/dashboard");
         Assert.DoesNotMatch("<script>|<script [^>]*>[^<]|\\son[a-z]+=|style=", page); // nothing inline for the CSP to block
     }
+    [Fact]
+    public async Task Sessions_survive_a_restart_but_not_a_token_rotation()
+    {
+        using var shared = new TempDir();
+        var cookies = new System.Net.CookieContainer();
+        async Task<HttpStatusCode> StatsWithCookieAsync(TestService service)
+        {
+            using var client = new HttpClient(new HttpClientHandler { CookieContainer = cookies, AllowAutoRedirect = false }) { BaseAddress = service.Http.BaseAddress };
+            return (await client.GetAsync("/api/stats")).StatusCode;
+        }
+
+        await using (var first = await TestService.StartAsync(configure: o => o.DataDirectory = shared.Path))
+        {
+            using var browser = new AdminSession(first.Http.BaseAddress!);
+            await browser.LoginAsync(TestService.AdminToken);
+            var session = browser.Cookies.GetCookies(first.Http.BaseAddress!)["af_session"]!;
+            cookies.Add(new Cookie(session.Name, session.Value, "/", "127.0.0.1"));
+        }
+        await using (var restarted = await TestService.StartAsync(configure: o => o.DataDirectory = shared.Path))
+            Assert.Equal(HttpStatusCode.OK, await StatsWithCookieAsync(restarted)); // keys persisted in data/keys
+        await using (var rotated = await TestService.StartAsync(configure: o => o.DataDirectory = shared.Path, adminToken: "a-brand-new-admin-token-0123"))
+            Assert.Equal(HttpStatusCode.Unauthorized, await StatsWithCookieAsync(rotated));
+    }
 }

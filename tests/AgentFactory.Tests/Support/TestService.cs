@@ -43,7 +43,8 @@ public sealed class TestService : IAsyncDisposable
         Action<AgentFactoryOptions>? configure = null,
         Action<IServiceCollection>? services = null,
         Func<IJobStore, Task>? seed = null,
-        string? adminUrls = null)
+        string? adminUrls = null,
+        string adminToken = AdminToken)
     {
         var service = new TestService(new AgentFactoryOptions());
         var o = service.Options;
@@ -57,7 +58,7 @@ public sealed class TestService : IAsyncDisposable
         configure?.Invoke(o);
         var routing = RoutingLoader.Parse(routingJson ?? RoutingLoader.DefaultJson(), "test");
         service.Dashboard = DashboardSettingsLoader.Load(
-            name => name switch { "ADMIN_TOKEN" => AdminToken, "ADMIN_URLS" => adminUrls, _ => null }, o.DataDirectory, createToken: false);
+            name => name switch { "ADMIN_TOKEN" => adminToken, "ADMIN_URLS" => adminUrls, _ => null }, o.DataDirectory, createToken: false);
         service.Host = AppBuilder.Build(o, routing, roles, "http://127.0.0.1:0", services, service.Dashboard);
         await service.Store.MigrateAsync(CancellationToken.None);
         if (seed is not null) await seed(service.Store); // rows that exist before the orchestrator starts
@@ -66,7 +67,7 @@ public sealed class TestService : IAsyncDisposable
         var main = addresses.FirstOrDefault(a => !service.Dashboard.AdminPorts.Contains(a.Port)) ?? new Uri("http://127.0.0.1:1");
         service.Http = new HttpClient { BaseAddress = main, Timeout = TimeSpan.FromSeconds(60) };
         service.Admin = new HttpClient { BaseAddress = addresses.FirstOrDefault(a => service.Dashboard.AdminPorts.Contains(a.Port)) ?? main, Timeout = TimeSpan.FromSeconds(60) };
-        service.Admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", AdminToken);
+        service.Admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", adminToken);
         return service;
     }
 

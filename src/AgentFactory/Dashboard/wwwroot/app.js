@@ -7,7 +7,7 @@
   const $ = (id) => document.getElementById(id);
   const STATUSES = ['pending', 'running', 'completed', 'failed', 'cancelled'];
   const PAGE = 50;
-  const state = { csrf: null, window: 'last_hour', stats: null, selected: null, jobsShown: PAGE, eventsShown: 25, refresh: null, stream: null };
+  const state = { csrf: null, window: 'last_hour', stats: null, selected: null, jobsShown: PAGE, eventsShown: 25, refresh: null, stream: null, jobsSeq: 0, eventsSeq: 0 };
 
   // ---- helpers ----
   function el(tag, attrs, ...children) {
@@ -132,7 +132,9 @@
     const body = $('jobs-body');
     const rows = body.querySelectorAll('tr[data-job-id]');
     const extra = append && rows.length ? { before_id: rows[rows.length - 1].dataset.jobId, limit: PAGE } : { limit: Math.min(200, state.jobsShown) };
+    const seq = ++state.jobsSeq;
     const page = await api(`/api/jobs?${jobQuery(extra)}`);
+    if (seq !== state.jobsSeq) return; // a newer load (filter change, live refresh) answers instead
     const fresh = page.items.map(jobRow);
     if (append) body.append(...fresh); else body.replaceChildren(...fresh);
     state.jobsShown = Math.max(PAGE, body.children.length);
@@ -209,7 +211,9 @@
     if ($('filter-event').value) q.set('event', $('filter-event').value);
     const rows = body.querySelectorAll('tr[data-event-id]');
     if (append && rows.length) { q.set('before_id', rows[rows.length - 1].dataset.eventId); q.set('limit', 25); } else q.set('limit', Math.min(200, state.eventsShown));
+    const seq = ++state.eventsSeq;
     const page = await api(`/api/events?${q}`);
+    if (seq !== state.eventsSeq) return;
     const fresh = page.items.map(eventRow);
     if (append) body.append(...fresh); else body.replaceChildren(...fresh);
     state.eventsShown = Math.max(25, body.children.length);
