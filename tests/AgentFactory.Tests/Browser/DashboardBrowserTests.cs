@@ -13,7 +13,23 @@ public sealed class DashboardBrowserTests(ITestOutputHelper output)
 {
     private const string Failure = "upstream exploded: HTTP 502 from the reports API";
 
-    /// <summary>A job that failed its only attempt before the service started; the built-in log agent will run it on retry.</summary>
+    /// <summary>
+    /// nightly_report runs a real script that holds until the test opens its gate file, so the page
+    /// must learn of the completion from the live stream, not from the Retry click's own refresh.
+    /// Everything else runs on the built-in log agent.
+    /// </summary>
+    private static string Routing(string script) => $$"""
+        {
+          "routes": [],
+          "jobs": {
+            "nightly_report": { "agent": "report", "maxAttempts": 1, "timeout": "00:01:00" },
+            "*": { "agent": "log", "maxAttempts": 3, "timeout": "00:01:00" }
+          },
+          "agents": { "report": { "kind": "command", "command": ["{{script}}"] } }
+        }
+        """;
+
+    /// <summary>A job that failed its only attempt before the service started.</summary>
     private static async Task<long> SeedFailedJobAsync(IJobStore store)
     {
         var id = await store.EnqueueAsync(new NewJob("nightly_report", "{\"report\":\"sales\",\"day\":\"2026-01-02\"}", 0, 1), default);
@@ -26,8 +42,12 @@ public sealed class DashboardBrowserTests(ITestOutputHelper output)
     public async Task Operator_logs_in_retries_a_failed_job_and_sees_it_complete_and_a_new_trigger_arrive_live()
     {
         Assert.True(Chromium.Installed, $"CI=true but Chromium is missing: apt-get install -y chromium chromium-driver ({Chromium.Browser}, {Chromium.Driver}).");
+        using var dir = new TempDir();
+        var gate = dir.File("gate");
+        var script = Scripts.Write(dir, "report.sh",
+            $"i=0; while [ ! -f '{gate}' ]; do i=$((i+1)); [ $i -gt 1200 ] && exit 1; sleep 0.05; done; echo 'report sent to 12 subscribers'");
         long failed = 0;
-        await using var service = await TestService.StartAsync(seed: async s => failed = await SeedFailedJobAsync(s));
+        await using var service = await TestService.StartAsync(routingJson: Routing(script), seed: async s => failed = await SeedFailedJobAsync(s));
         using var chrome = new Chromium();
         var web = chrome.Web;
 
@@ -51,11 +71,13 @@ public sealed class DashboardBrowserTests(ITestOutputHelper output)
         Assert.True(web.FindElement(By.Id("btn-retry")).Enabled);
         Assert.False(web.FindElement(By.Id("btn-requeue")).Enabled);
 
-        // Retry: the orchestrator runs it again with the log agent, and the page follows without a reload.
+        // Retry: the orchestrator runs it again; once the script is let go, the page follows without a reload.
         chrome.Click("#btn-retry");
+        chrome.Until(_ => chrome.Text($"{row} td.status") == "running" ? "" : null, "the retried job to show running");
+        File.WriteAllText(gate, "go");
         chrome.Until(_ => chrome.Text($"{row} td.status") == "completed" ? "" : null, "the retried job to show completed");
         chrome.Until(d => d.FindElement(By.Id("detail")).GetAttribute("data-status") == "completed" ? "" : null, "the detail panel to show completed");
-        chrome.Until(_ => chrome.Text("#detail-output")?.Contains("log agent", StringComparison.Ordinal) == true ? "" : null, "the agent output in the detail");
+        chrome.Until(_ => chrome.Text("#detail-output")?.Contains("report sent", StringComparison.Ordinal) == true ? "" : null, "the agent output in the detail");
         Assert.True(web.FindElement(By.Id("btn-requeue")).Enabled);
         Assert.Equal(JobStatus.Completed, (await service.Store.GetJobAsync(failed, default))!.Status);
 
