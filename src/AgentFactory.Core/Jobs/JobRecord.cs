@@ -47,7 +47,7 @@ public sealed record NewJob(string JobType, string Payload, int Priority = 0, in
 public sealed record JobFailure(string Error, string? Output, DateTimeOffset? RetryAt);
 
 /// <summary>Filters for listing jobs; null means any.</summary>
-/// <param name="Search">Case-insensitive substring of the job type, the error or the payload text; '%' and '_' are literal.</param>
+/// <param name="Search">Substring of the job type, the error or the payload text, case-insensitive at least for ASCII letters; '%' and '_' are literal.</param>
 public sealed record JobQuery(JobStatus? Status = null, string? JobType = null, int Limit = 50, long? BeforeId = null, string? Search = null);
 
 /// <summary>How many jobs of one type are in one status.</summary>
