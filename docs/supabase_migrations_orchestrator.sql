@@ -55,6 +55,8 @@ CREATE INDEX IF NOT EXISTS agent_jobs_claim ON agent_jobs (priority DESC, id) WH
 CREATE INDEX IF NOT EXISTS agent_jobs_lease ON agent_jobs (lease_expires_at) WHERE status = 'running';
 CREATE INDEX IF NOT EXISTS agent_jobs_status_created ON agent_jobs (status, created_at);
 CREATE INDEX IF NOT EXISTS agent_jobs_event ON agent_jobs (event_id);
+-- Throughput over time (dashboard, `agentfactory stats`) reads finished jobs by completed_at.
+CREATE INDEX IF NOT EXISTS agent_jobs_finished ON agent_jobs (completed_at) WHERE status IN ('completed', 'failed');
 
 -- Every table in "public" is also served by Supabase's REST API to the anon and authenticated roles.
 -- Row level security without a policy shuts them out; the service (the tables' owner) is unaffected.
@@ -67,6 +69,6 @@ BEGIN
     END IF;
 END $$;
 
-INSERT INTO schema_migrations (version, name) VALUES (1, '0001_initial') ON CONFLICT (version) DO NOTHING;
+INSERT INTO schema_migrations (version, name) VALUES (1, '0001_initial'), (2, '0002_finished_index') ON CONFLICT (version) DO NOTHING;
 
 COMMIT;

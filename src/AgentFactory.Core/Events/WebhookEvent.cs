@@ -30,4 +30,5 @@ public sealed record DeliveryResult(bool Duplicate, long EventId, IReadOnlyList<
 public sealed record HeartbeatRecord(string Instance, DateTimeOffset At, string Details);
 
 /// <summary>Filters for listing events; null means any.</summary>
-public sealed record EventQuery(string? EventType = null, int Limit = 50, long? BeforeId = null);
+/// <param name="IncludeHeartbeats">False leaves out the orchestrators' heartbeat rows (event_type 'heartbeat'), so only deliveries are listed.</param>
+public sealed record EventQuery(string? EventType = null, int Limit = 50, long? BeforeId = null, bool IncludeHeartbeats = true);

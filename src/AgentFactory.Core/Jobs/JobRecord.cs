@@ -47,4 +47,11 @@ public sealed record NewJob(string JobType, string Payload, int Priority = 0, in
 public sealed record JobFailure(string Error, string? Output, DateTimeOffset? RetryAt);
 
 /// <summary>Filters for listing jobs; null means any.</summary>
-public sealed record JobQuery(JobStatus? Status = null, string? JobType = null, int Limit = 50, long? BeforeId = null);
+/// <param name="Search">Substring of the job type, the error or the payload text, case-insensitive at least for ASCII letters; '%' and '_' are literal.</param>
+public sealed record JobQuery(JobStatus? Status = null, string? JobType = null, int Limit = 50, long? BeforeId = null, string? Search = null);
+
+/// <summary>How many jobs of one type are in one status.</summary>
+public sealed record JobTypeCount(string JobType, JobStatus Status, long Count);
+
+/// <summary>Jobs that finished within one time bucket starting at <paramref name="Start"/>.</summary>
+public sealed record FinishedJobsBucket(DateTimeOffset Start, long Completed, long Failed);

@@ -76,6 +76,21 @@ public interface IJobStore
     /// DateTimeOffset.MinValue keeps everything of that kind. Returns the number of rows deleted.
     /// </summary>
     Task<int> PruneAsync(DateTimeOffset completedBefore, DateTimeOffset eventsBefore, CancellationToken ct);
+
+    // Operator views: the dashboard, its API and `agentfactory stats`.
+
+    /// <summary>How many jobs of each job type are in each status; only pairs with at least one job.</summary>
+    Task<IReadOnlyList<JobTypeCount>> CountJobsByTypeAsync(CancellationToken ct);
+
+    /// <summary>
+    /// Jobs that ended completed or failed (not cancelled) with completed_at at or after
+    /// <paramref name="since"/>, counted per bucket: bucket k covers [since + k·bucket, since + (k+1)·bucket).
+    /// <paramref name="bucket"/> is whole seconds, at least one. Only non-empty buckets, in time order.
+    /// </summary>
+    Task<IReadOnlyList<FinishedJobsBucket>> CountFinishedJobsAsync(DateTimeOffset since, TimeSpan bucket, CancellationToken ct);
+
+    /// <summary>For each given event id, the ids of the jobs it produced (ascending); events without jobs are left out.</summary>
+    Task<IReadOnlyDictionary<long, IReadOnlyList<long>>> ListJobIdsByEventAsync(IReadOnlyCollection<long> eventIds, CancellationToken ct);
 }
 
 /// <summary>A delivery and the jobs routing made of it.</summary>

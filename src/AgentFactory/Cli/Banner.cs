@@ -22,6 +22,11 @@ public static class Banner
 
         Console.WriteLine($"  webhook secret {options.WebhookSecretSource}");
         Console.WriteLine($"  manual token   {options.ManualTokenSource}");
+        if (host.Services.GetService<Dashboard.DashboardSettings>() is { } dashboard)
+        {
+            var admin = (dashboard.AdminUrls.Count > 0 ? dashboard.AdminUrls[0] : listen).TrimEnd('/');
+            Console.WriteLine($"  dashboard      {admin}/dashboard  (admin token: {dashboard.AdminTokenSource})");
+        }
         if (SettingsLoader.CreatedSecretFiles.Count == 0) return;
 
         var payloadUrl = (options.PublicUrl ?? "https://<your-public-host>").TrimEnd('/') + "/webhook/github";

@@ -11,6 +11,7 @@ public static class CliApp
         var root = new RootCommand("Agent Factory: GitHub webhooks → durable queue → orchestrator → agents.");
         foreach (var command in ServiceCommands.Create()) root.Subcommands.Add(command);
         foreach (var command in QueueCommands.Create()) root.Subcommands.Add(command);
+        root.Subcommands.Add(StatsCommand.Create());
         root.Subcommands.Add(SecretCommand.Create());
         root.Subcommands.Add(DoctorCommand.Create());
 

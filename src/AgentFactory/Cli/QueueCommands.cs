@@ -9,7 +9,7 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace AgentFactory.Cli;
 
-/// <summary>trigger, jobs (list/show/retry/cancel), events: direct access to the queue database.</summary>
+/// <summary>trigger, jobs (list/show/retry/cancel/requeue), events: direct access to the queue database.</summary>
 public static class QueueCommands
 {
     private static readonly JsonSerializerOptions Pretty = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
@@ -49,7 +49,7 @@ public static class QueueCommands
 
     private static Command Jobs()
     {
-        var jobs = new Command("jobs", "List, show, retry or cancel jobs.");
+        var jobs = new Command("jobs", "List, show, retry, cancel or requeue jobs.");
 
         var status = new Option<string?>("--status") { Description = "pending, running, completed, failed or cancelled." };
         var type = new Option<string?>("--type") { Description = "Only this job type." };
@@ -110,6 +110,17 @@ public static class QueueCommands
             return await NotInState(store, jobId, "pending or running", ct);
         }));
         jobs.Subcommands.Add(cancel);
+
+        var requeueId = new Argument<long>("id") { Description = "A completed job." };
+        var requeue = new Command("requeue", "Queue a completed job again as a new job with the same type and payload.") { requeueId };
+        requeue.SetAction((parse, ct) => WithStore(async (store, _) =>
+        {
+            var jobId = parse.GetValue(requeueId);
+            var (outcome, _, newId) = await Dashboard.JobActions.RequeueAsync(store, jobId, ct);
+            if (outcome == Dashboard.JobActions.Outcome.Done) { Console.WriteLine($"Job {jobId} is queued again as job {newId}."); return ExitCodes.Ok; }
+            return await NotInState(store, jobId, Dashboard.JobActions.RequeueFrom, ct);
+        }));
+        jobs.Subcommands.Add(requeue);
         return jobs;
     }
 
@@ -139,7 +150,7 @@ public static class QueueCommands
         return command;
     }
 
-    private static Task<int> WithStore(Func<IJobStore, RoutingConfig, Task<int>> body) => CliApp.Guard(async () =>
+    internal static Task<int> WithStore(Func<IJobStore, RoutingConfig, Task<int>> body) => CliApp.Guard(async () =>
     {
         var options = CliApp.LoadSettings(createSecrets: false);
         if (options.DatabaseUrl is null && !File.Exists(options.SqlitePath))

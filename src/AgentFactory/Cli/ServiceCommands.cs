@@ -15,7 +15,7 @@ public static class ServiceCommands
     public static IEnumerable<Command> Create()
     {
         yield return Service("serve", "Run the webhook handler and the orchestrator in one process (the default way to run it).", Roles.Both);
-        yield return Service("webhook", "Run only the webhook handler (POST /webhook/github, /webhook/manual, GET /health).", Roles.Webhook);
+        yield return Service("webhook", "Run only the webhook handler (POST /webhook/github, /webhook/manual, GET /health) and the dashboard.", Roles.Webhook);
         yield return Service("orchestrator", "Run only the orchestrator: claim jobs and run their agents until stopped.", Roles.Orchestrator);
 
         var migrate = new Command("migrate", "Create or upgrade the database schema, then exit.");
@@ -42,8 +42,11 @@ public static class ServiceCommands
     private static async Task<int> RunAsync(Roles roles, string? urls)
     {
         var options = CliApp.LoadSettings(createSecrets: roles.HasFlag(Roles.Webhook));
+        var dashboard = roles.HasFlag(Roles.Webhook)
+            ? Dashboard.DashboardSettingsLoader.Load(Environment.GetEnvironmentVariable, options.DataDirectory, createToken: true)
+            : null;
         var (routing, routingSource) = RoutingLoader.Load(options.RoutingFile);
-        using var host = AppBuilder.Build(options, routing, roles, urls);
+        using var host = AppBuilder.Build(options, routing, roles, urls, dashboard: dashboard);
         if (roles.HasFlag(Roles.Orchestrator)) host.Services.GetRequiredService<AgentCatalog>(); // a bad agent setting fails now, not at the first job
         await host.Services.GetRequiredService<IJobStore>().MigrateAsync(CancellationToken.None);
         try

@@ -1,3 +1,4 @@
+using AgentFactory.Dashboard;
 using AgentFactory.Ingest;
 using AgentFactory.Options;
 using AgentFactory.Routing;
@@ -15,7 +16,12 @@ public static class AppBuilder
 {
     public const string DefaultUrl = "http://localhost:8000";
 
-    public static IHost Build(AgentFactoryOptions options, RoutingConfig routing, Roles roles, string? urls, Action<IServiceCollection>? configure = null)
+    /// <param name="dashboard">
+    /// The admin surface (/dashboard, /api/*, /metrics behind the admin token, on ADMIN_URLS when set).
+    /// Null leaves it out entirely, e.g. for `migrate`, which serves nothing.
+    /// </param>
+    public static IHost Build(AgentFactoryOptions options, RoutingConfig routing, Roles roles, string? urls,
+        Action<IServiceCollection>? configure = null, DashboardSettings? dashboard = null)
     {
         if (!roles.HasFlag(Roles.Webhook))
         {
@@ -30,7 +36,9 @@ public static class AppBuilder
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
         builder.Services.AddSystemd(); // before logging, so LOG_FORMAT=json wins over the journal format
         builder.Logging.AddAgentFactoryLogging(options);
-        builder.WebHost.UseUrls(urls ?? Environment.GetEnvironmentVariable("ASPNETCORE_URLS") ?? DefaultUrl);
+        var listen = urls ?? Environment.GetEnvironmentVariable("ASPNETCORE_URLS") ?? DefaultUrl;
+        if (dashboard is { AdminUrls.Count: > 0 }) listen += ";" + string.Join(";", dashboard.AdminUrls);
+        builder.WebHost.UseUrls(listen);
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.AddServerHeader = false;
@@ -38,6 +46,7 @@ public static class AppBuilder
             k.Limits.RequestHeadersTimeout = TimeSpan.FromSeconds(10);
         });
         builder.Services.AddAgentFactory(options, routing, roles);
+        if (dashboard is not null) builder.Services.AddAdminSurface(dashboard);
         configure?.Invoke(builder.Services);
 
         builder.Services.AddSingleton<FailedRequestLimiter>();
@@ -52,9 +61,10 @@ public static class AppBuilder
 
         var app = builder.Build();
         app.UseForwardedHeaders();
+        if (dashboard is not null) app.UseAdminSurface(dashboard);
         app.MapWebhookEndpoints();
         app.MapHealthEndpoint();
-        app.MapPrometheusScrapingEndpoint("/metrics");
+        if (dashboard is not null) app.MapAdminSurface(metrics: app.MapPrometheusScrapingEndpoint("/metrics"));
         return app;
     }
 }

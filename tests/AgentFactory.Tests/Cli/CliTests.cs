@@ -19,7 +19,7 @@ public sealed class CliTests : IDisposable
     {
         var (exit, output, _) = await Run("--help");
         Assert.Equal(ExitCodes.Ok, exit);
-        foreach (var command in new[] { "serve", "webhook", "orchestrator", "migrate", "trigger", "jobs", "events", "secret" })
+        foreach (var command in new[] { "serve", "webhook", "orchestrator", "migrate", "trigger", "jobs", "events", "stats", "secret" })
             Assert.Contains(command, output, StringComparison.Ordinal);
     }
 

@@ -114,6 +114,15 @@ public sealed class StoreDownTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Admin_api_answers_503_with_retry_after_when_the_store_is_down()
+    {
+        var response = await _service.Admin.GetAsync("/api/stats");
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.NotNull(response.Headers.RetryAfter);
+        Assert.Equal("store_unavailable", (await response.Content.ReadFromJsonAsync<JsonObject>())!["error"]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task Manual_answers_503_when_the_store_is_down()
     {
         var response = await _service.Http.SendAsync(_service.Manual());
@@ -153,5 +162,8 @@ public sealed class StoreDownTests : IAsyncLifetime
         public Task<IReadOnlyList<WebhookEventRecord>> ListEventsAsync(EventQuery q, CancellationToken ct) => throw Down();
         public Task<IReadOnlyDictionary<JobStatus, long>> CountJobsByStatusAsync(CancellationToken ct) => throw Down();
         public Task<int> PruneAsync(DateTimeOffset completedBefore, DateTimeOffset eventsBefore, CancellationToken ct) => throw Down();
+        public Task<IReadOnlyList<JobTypeCount>> CountJobsByTypeAsync(CancellationToken ct) => throw Down();
+        public Task<IReadOnlyList<FinishedJobsBucket>> CountFinishedJobsAsync(DateTimeOffset s, TimeSpan b, CancellationToken ct) => throw Down();
+        public Task<IReadOnlyDictionary<long, IReadOnlyList<long>>> ListJobIdsByEventAsync(IReadOnlyCollection<long> e, CancellationToken ct) => throw Down();
     }
 }

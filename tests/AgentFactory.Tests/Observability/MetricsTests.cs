@@ -33,7 +33,7 @@ public sealed class MetricsTests
         {
             while (true)
             {
-                text = await service.Http.GetStringAsync("/metrics", deadline.Token);
+                text = await service.Admin.GetStringAsync("/metrics", deadline.Token);
                 if (patterns.All(p => System.Text.RegularExpressions.Regex.IsMatch(text, p))) return;
                 await Task.Delay(100, deadline.Token);
             }

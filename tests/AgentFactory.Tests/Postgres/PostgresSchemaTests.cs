@@ -38,7 +38,8 @@ public sealed class PostgresSchemaTests
         await using var store = new PostgresJobStore(db.ConnectionString, TimeProvider.System, new QueueSignal());
         await store.MigrateAsync(CancellationToken.None);
 
-        Assert.Equal(1L, await db.ScalarAsync<long>("SELECT count(*) FROM schema_migrations"));
+        // The file records every version it contains, so the service finds nothing left to apply.
+        Assert.Equal(SqlScripts.Migrations("Postgres").Count, await db.ScalarAsync<long>("SELECT count(*) FROM schema_migrations"));
         var id = await store.EnqueueAsync(new NewJob("t", "{}"), CancellationToken.None);
         Assert.Equal(id, Assert.Single(await store.ClaimAsync("w", 1, TimeSpan.FromSeconds(30), CancellationToken.None)).Id);
     }

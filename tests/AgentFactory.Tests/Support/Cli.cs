@@ -11,7 +11,7 @@ public static class Cli
 
     private static readonly string[] Scrubbed =
         ["GITHUB_WEBHOOK_SECRET", "MANUAL_TRIGGER_TOKEN", "DATABASE_URL", "SUPABASE_DB_URL", "SUPABASE_URL", "SUPABASE_KEY",
-         "AGENTFACTORY_ROUTING", "AGENTFACTORY_DATA_DIR", "ASPNETCORE_URLS", "ORCHESTRATOR_LOG_LEVEL"];
+         "AGENTFACTORY_ROUTING", "AGENTFACTORY_DATA_DIR", "ASPNETCORE_URLS", "ORCHESTRATOR_LOG_LEVEL", "ADMIN_TOKEN", "ADMIN_TOKEN_FILE", "ADMIN_URLS"];
 
     public static ProcessStartInfo StartInfo(string workDir, IReadOnlyDictionary<string, string>? env, params string[] args)
     {

@@ -1,4 +1,5 @@
 using System.Net.Http.Headers;
+using AgentFactory.Dashboard;
 using AgentFactory.Hosting;
 using AgentFactory.Jobs;
 using AgentFactory.Options;
@@ -19,12 +20,18 @@ public sealed class TestService : IAsyncDisposable
 {
     public const string Secret = "test-webhook-secret-0123456789";
     public const string Token = "test-manual-token-0123456789";
+    public const string AdminToken = "test-admin-token-0123456789";
 
     private readonly TempDir _dir = new();
 
     public AgentFactoryOptions Options { get; }
     public IHost Host { get; private set; } = null!;
     public HttpClient Http { get; private set; } = null!;
+
+    /// <summary>A client for the admin surface (the admin address when ADMIN_URLS is set) that sends the admin token.</summary>
+    public HttpClient Admin { get; private set; } = null!;
+
+    public DashboardSettings Dashboard { get; private set; } = null!;
     public IJobStore Store => Host.Services.GetRequiredService<IJobStore>();
     public string DataDir => _dir.Path;
 
@@ -35,7 +42,9 @@ public sealed class TestService : IAsyncDisposable
         string? routingJson = null,
         Action<AgentFactoryOptions>? configure = null,
         Action<IServiceCollection>? services = null,
-        Func<IJobStore, Task>? seed = null)
+        Func<IJobStore, Task>? seed = null,
+        string? adminUrls = null,
+        string adminToken = AdminToken)
     {
         var service = new TestService(new AgentFactoryOptions());
         var o = service.Options;
@@ -48,12 +57,17 @@ public sealed class TestService : IAsyncDisposable
         o.InstanceName = "test-" + Guid.NewGuid().ToString("N")[..6];
         configure?.Invoke(o);
         var routing = RoutingLoader.Parse(routingJson ?? RoutingLoader.DefaultJson(), "test");
-        service.Host = AppBuilder.Build(o, routing, roles, "http://127.0.0.1:0", services);
+        service.Dashboard = DashboardSettingsLoader.Load(
+            name => name switch { "ADMIN_TOKEN" => adminToken, "ADMIN_URLS" => adminUrls, _ => null }, o.DataDirectory, createToken: false);
+        service.Host = AppBuilder.Build(o, routing, roles, "http://127.0.0.1:0", services, service.Dashboard);
         await service.Store.MigrateAsync(CancellationToken.None);
         if (seed is not null) await seed(service.Store); // rows that exist before the orchestrator starts
         await service.Host.StartAsync();
-        var address = service.Host.Services.GetService<IServer>()?.Features.Get<IServerAddressesFeature>()?.Addresses.First();
-        service.Http = new HttpClient { BaseAddress = new Uri(address ?? "http://127.0.0.1:1"), Timeout = TimeSpan.FromSeconds(60) };
+        var addresses = service.Host.Services.GetService<IServer>()?.Features.Get<IServerAddressesFeature>()?.Addresses.Select(a => new Uri(a)).ToList() ?? [];
+        var main = addresses.FirstOrDefault(a => !service.Dashboard.AdminPorts.Contains(a.Port)) ?? new Uri("http://127.0.0.1:1");
+        service.Http = new HttpClient { BaseAddress = main, Timeout = TimeSpan.FromSeconds(60) };
+        service.Admin = new HttpClient { BaseAddress = addresses.FirstOrDefault(a => service.Dashboard.AdminPorts.Contains(a.Port)) ?? main, Timeout = TimeSpan.FromSeconds(60) };
+        service.Admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", adminToken);
         return service;
     }
 
@@ -83,6 +97,7 @@ public sealed class TestService : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         Http?.Dispose();
+        Admin?.Dispose();
         if (Host is not null)
         {
             await Host.StopAsync();

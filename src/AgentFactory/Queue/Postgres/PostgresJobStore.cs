@@ -240,6 +240,7 @@ public sealed class PostgresJobStore : IJobStore, IAsyncDisposable, IDisposable
         cmd.Parameters.Add(P("status", NpgsqlDbType.Text, query.Status?.ToDb()));
         cmd.Parameters.Add(P("job_type", NpgsqlDbType.Text, query.JobType));
         cmd.Parameters.Add(P("before_id", NpgsqlDbType.Bigint, query.BeforeId));
+        cmd.Parameters.Add(P("search", NpgsqlDbType.Text, string.IsNullOrEmpty(query.Search) ? null : query.Search));
         cmd.Parameters.Add(P("limit", NpgsqlDbType.Integer, Math.Clamp(query.Limit, 1, 1000)));
         return await ReadJobsAsync(cmd, ct);
     }, ct);
@@ -265,6 +266,7 @@ public sealed class PostgresJobStore : IJobStore, IAsyncDisposable, IDisposable
     {
         await using var cmd = Command(conn, null, "list_events");
         cmd.Parameters.Add(P("event_type", NpgsqlDbType.Text, query.EventType));
+        cmd.Parameters.Add(P("include_heartbeats", NpgsqlDbType.Boolean, query.IncludeHeartbeats));
         cmd.Parameters.Add(P("before_id", NpgsqlDbType.Bigint, query.BeforeId));
         cmd.Parameters.Add(P("limit", NpgsqlDbType.Integer, Math.Clamp(query.Limit, 1, 1000)));
         var list = new List<WebhookEventRecord>();
@@ -288,6 +290,50 @@ public sealed class PostgresJobStore : IJobStore, IAsyncDisposable, IDisposable
             if (JobStatusNames.TryParse(r.GetString(0), out var s)) counts[s] = r.GetInt64(1);
         return counts;
     }, ct);
+
+    public Task<IReadOnlyList<JobTypeCount>> CountJobsByTypeAsync(CancellationToken ct) => RunAsync<IReadOnlyList<JobTypeCount>>(async conn =>
+    {
+        var list = new List<JobTypeCount>();
+        await using var cmd = Command(conn, null, "count_by_type");
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        while (await r.ReadAsync(ct))
+            if (JobStatusNames.TryParse(r.GetString(1), out var s)) list.Add(new JobTypeCount(r.GetString(0), s, r.GetInt64(2)));
+        return list;
+    }, ct);
+
+    public Task<IReadOnlyList<FinishedJobsBucket>> CountFinishedJobsAsync(DateTimeOffset since, TimeSpan bucket, CancellationToken ct)
+    {
+        var seconds = (long)bucket.TotalSeconds;
+        if (seconds < 1) throw new ArgumentOutOfRangeException(nameof(bucket), bucket, "A bucket is at least one second.");
+        return RunAsync<IReadOnlyList<FinishedJobsBucket>>(async conn =>
+        {
+            var list = new List<FinishedJobsBucket>();
+            await using var cmd = Command(conn, null, "count_finished");
+            cmd.Parameters.Add(Time("since", since));
+            cmd.Parameters.Add(P("bucket_seconds", NpgsqlDbType.Bigint, seconds));
+            await using var r = await cmd.ExecuteReaderAsync(ct);
+            while (await r.ReadAsync(ct))
+                list.Add(new FinishedJobsBucket(since.AddSeconds(r.GetInt64(0) * seconds), r.GetInt64(1), r.GetInt64(2)));
+            return list;
+        }, ct);
+    }
+
+    public Task<IReadOnlyDictionary<long, IReadOnlyList<long>>> ListJobIdsByEventAsync(IReadOnlyCollection<long> eventIds, CancellationToken ct) =>
+        RunAsync<IReadOnlyDictionary<long, IReadOnlyList<long>>>(async conn =>
+        {
+            var map = new Dictionary<long, IReadOnlyList<long>>();
+            if (eventIds.Count == 0) return map;
+            await using var cmd = Command(conn, null, "job_ids_by_event");
+            cmd.Parameters.Add(P("event_ids", NpgsqlDbType.Array | NpgsqlDbType.Bigint, eventIds.ToArray()));
+            await using var r = await cmd.ExecuteReaderAsync(ct);
+            while (await r.ReadAsync(ct))
+            {
+                var eventId = r.GetInt64(0);
+                if (!map.TryGetValue(eventId, out var ids)) map[eventId] = ids = new List<long>();
+                ((List<long>)ids).Add(r.GetInt64(1));
+            }
+            return map;
+        }, ct);
 
     public Task<int> PruneAsync(DateTimeOffset completedBefore, DateTimeOffset eventsBefore, CancellationToken ct) => InTransactionAsync(async (conn, tx) =>
     {

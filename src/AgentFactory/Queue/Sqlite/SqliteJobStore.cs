@@ -1,5 +1,6 @@
 using System.Data.Common;
 using System.Globalization;
+using System.Text.Json;
 using AgentFactory.Events;
 using AgentFactory.Jobs;
 using Microsoft.Data.Sqlite;
@@ -261,6 +262,7 @@ public sealed class SqliteJobStore : IJobStore, IDisposable
         cmd.Parameters.AddWithValue("@status", query.Status is { } s ? s.ToDb() : DBNull.Value);
         cmd.Parameters.AddWithValue("@job_type", (object?)query.JobType ?? DBNull.Value);
         cmd.Parameters.AddWithValue("@before_id", (object?)query.BeforeId ?? DBNull.Value);
+        cmd.Parameters.AddWithValue("@search", string.IsNullOrEmpty(query.Search) ? DBNull.Value : query.Search);
         cmd.Parameters.AddWithValue("@limit", Math.Clamp(query.Limit, 1, 1000));
         return await ReadJobsAsync(cmd, ct);
     }, ct);
@@ -291,6 +293,7 @@ public sealed class SqliteJobStore : IJobStore, IDisposable
     {
         await using var cmd = Command(conn, null, SqlScripts.Get(Driver, "list_events"));
         cmd.Parameters.AddWithValue("@event_type", (object?)query.EventType ?? DBNull.Value);
+        cmd.Parameters.AddWithValue("@include_heartbeats", query.IncludeHeartbeats ? 1 : 0);
         cmd.Parameters.AddWithValue("@before_id", (object?)query.BeforeId ?? DBNull.Value);
         cmd.Parameters.AddWithValue("@limit", Math.Clamp(query.Limit, 1, 1000));
         var list = new List<WebhookEventRecord>();
@@ -323,6 +326,51 @@ public sealed class SqliteJobStore : IJobStore, IDisposable
             cmd.Parameters.AddWithValue("@completed_before", Ts(completedBefore));
             cmd.Parameters.AddWithValue("@events_before", Ts(eventsBefore));
             return await cmd.ExecuteNonQueryAsync(ct);
+        }, ct);
+
+    public Task<IReadOnlyList<JobTypeCount>> CountJobsByTypeAsync(CancellationToken ct) => ReadAsync<IReadOnlyList<JobTypeCount>>(async conn =>
+    {
+        var list = new List<JobTypeCount>();
+        await using var cmd = Command(conn, null, SqlScripts.Get(Driver, "count_by_type"));
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        while (await r.ReadAsync(ct))
+            if (JobStatusNames.TryParse(r.GetString(1), out var s)) list.Add(new JobTypeCount(r.GetString(0), s, r.GetInt64(2)));
+        return list;
+    }, ct);
+
+    public Task<IReadOnlyList<FinishedJobsBucket>> CountFinishedJobsAsync(DateTimeOffset since, TimeSpan bucket, CancellationToken ct)
+    {
+        var seconds = (long)bucket.TotalSeconds;
+        if (seconds < 1) throw new ArgumentOutOfRangeException(nameof(bucket), bucket, "A bucket is at least one second.");
+        return ReadAsync<IReadOnlyList<FinishedJobsBucket>>(async conn =>
+        {
+            var list = new List<FinishedJobsBucket>();
+            await using var cmd = Command(conn, null, SqlScripts.Get(Driver, "count_finished"));
+            cmd.Parameters.AddWithValue("@since", Ts(since));
+            cmd.Parameters.AddWithValue("@since_epoch", since.ToUnixTimeSeconds());
+            cmd.Parameters.AddWithValue("@bucket_seconds", seconds);
+            await using var r = await cmd.ExecuteReaderAsync(ct);
+            while (await r.ReadAsync(ct))
+                list.Add(new FinishedJobsBucket(since.AddSeconds(r.GetInt64(0) * seconds), r.GetInt64(1), r.GetInt64(2)));
+            return list;
+        }, ct);
+    }
+
+    public Task<IReadOnlyDictionary<long, IReadOnlyList<long>>> ListJobIdsByEventAsync(IReadOnlyCollection<long> eventIds, CancellationToken ct) =>
+        ReadAsync<IReadOnlyDictionary<long, IReadOnlyList<long>>>(async conn =>
+        {
+            var map = new Dictionary<long, IReadOnlyList<long>>();
+            if (eventIds.Count == 0) return map;
+            await using var cmd = Command(conn, null, SqlScripts.Get(Driver, "job_ids_by_event"));
+            cmd.Parameters.AddWithValue("@event_ids", JsonSerializer.Serialize(eventIds));
+            await using var r = await cmd.ExecuteReaderAsync(ct);
+            while (await r.ReadAsync(ct))
+            {
+                var eventId = r.GetInt64(0);
+                if (!map.TryGetValue(eventId, out var ids)) map[eventId] = ids = new List<long>();
+                ((List<long>)ids).Add(r.GetInt64(1));
+            }
+            return map;
         }, ct);
 
     /// <summary>Has any connection committed since the last call? Lets a separate process notice new jobs cheaply.</summary>
