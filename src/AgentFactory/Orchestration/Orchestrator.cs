@@ -21,6 +21,7 @@ public sealed partial class Orchestrator(
     RoutingConfig routing,
     OutcomePolicy policy,
     AgentFactoryOptions options,
+    IJobNotifier notifier,
     TimeProvider time,
     ILogger<Orchestrator> log) : BackgroundService
 {
@@ -114,6 +115,8 @@ public sealed partial class Orchestrator(
             await WriteBackAsync(job, verdict, error, output);
             if (verdict.RetryAt is { } retryAt) WakeAt(retryAt);
             LogJobEnded(log, job.Id, job.JobType, job.Attempt, end, verdict.Decision, elapsed.TotalMilliseconds, error ?? "");
+            if (verdict.Decision is Decision.Complete or Decision.Fail)
+                await notifier.JobEndedAsync(job, new JobEnding(verdict.Decision == Decision.Complete ? JobStatus.Completed : JobStatus.Failed, error, output), CancellationToken.None);
         }
         finally
         {
