@@ -1,8 +1,11 @@
+using AgentFactory.Agents.CodeReview;
 using AgentFactory.Agents.Command;
+using AgentFactory.Agents.Deploy;
 using AgentFactory.Agents.GitHub;
 using AgentFactory.Agents.Llm;
 using AgentFactory.Agents.Log;
 using AgentFactory.Agents.Notify;
+using AgentFactory.Agents.Tasks;
 using AgentFactory.Agents.Workspace;
 using AgentFactory.Orchestration;
 using Microsoft.Extensions.DependencyInjection;
@@ -35,8 +38,13 @@ public static class AgentServices
         services.AddSingleton(sp => new Notifications(sp.GetRequiredService<IReadOnlyList<INotifier>>(), sp.GetRequiredService<NotifySettings>(), sp.GetRequiredService<ILogger<Notifications>>()));
         services.AddSingleton<IJobNotifier, JobNotifier>();
 
+        services.AddSingleton<ReviewWriter>();
+        services.AddSingleton<PlanWriter>();
         services.AddSingleton<IAgentKind, LogAgentKind>();
         services.AddSingleton<IAgentKind, CommandAgentKind>();
+        services.AddSingleton<IAgentKind, CodeReviewAgentKind>();
+        services.AddSingleton<IAgentKind, DeployAgentKind>();
+        services.AddSingleton<IAgentKind, TaskAgentKind>();
         return services;
     }
 

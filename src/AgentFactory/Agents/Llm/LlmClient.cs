@@ -13,6 +13,9 @@ public interface ILlm
     /// <summary>The model's name, for the footers of what agents post.</summary>
     string Model { get; }
 
+    /// <summary>The prompt budget in characters (LLM_MAX_INPUT_TOKENS × ~4).</summary>
+    int MaxInputChars { get; }
+
     Task<string> CompleteAsync(string system, string user, CancellationToken ct);
 }
 
@@ -34,6 +37,7 @@ public sealed class OpenAiLlm(LlmSettings settings) : ILlm
 
     public bool Configured => _client is not null;
     public string Model => settings.Model ?? "none";
+    public int MaxInputChars => settings.MaxInputChars;
 
     public async Task<string> CompleteAsync(string system, string user, CancellationToken ct)
     {
