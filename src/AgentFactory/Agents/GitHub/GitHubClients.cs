@@ -33,6 +33,7 @@ public sealed partial class GitHubClients : IDisposable
         {
             InnerHandler = new SocketsHttpHandler { AllowAutoRedirect = false, PooledConnectionLifetime = TimeSpan.FromMinutes(5) },
         });
+        _http.SetRequestTimeout(settings.RequestTimeout); // shared by every connection: set once, before the first request
         if (settings.AppPrivateKeyPem is { } pem)
         {
             _appKey = RSA.Create();
@@ -90,9 +91,7 @@ public sealed partial class GitHubClients : IDisposable
 
     private GitHubClient Client(Credentials credentials)
     {
-        var connection = new Connection(Product, _settings.ApiUrl, new InMemoryCredentialStore(credentials), _http, new SimpleJsonSerializer());
-        connection.SetRequestTimeout(_settings.RequestTimeout);
-        return new GitHubClient(connection);
+        return new GitHubClient(new Connection(Product, _settings.ApiUrl, new InMemoryCredentialStore(credentials), _http, new SimpleJsonSerializer()));
     }
 
     public void Dispose()
