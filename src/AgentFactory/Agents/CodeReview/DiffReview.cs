@@ -114,7 +114,7 @@ public static partial class DiffReview
 
     /// <summary>Enough of a match to find it, never the secret: "ghp_…", "password = …".</summary>
     private static string Redact(Match m) => m.Groups["value"].Success
-        ? m.Value[..(m.Groups["value"].Index - m.Index)].Trim().TrimEnd('"', '\'') + " …"
+        ? m.Value[..(m.Groups["value"].Index - m.Index)].Trim().TrimEnd('"', '\'').TrimEnd() + " …"
         : m.Value[..Math.Min(m.Value.Length, m.Value.StartsWith("-----", StringComparison.Ordinal) ? m.Value.Length : 4)] + (m.Value.StartsWith("-----", StringComparison.Ordinal) ? "" : "…");
 
     public static string ToMarkdown(IReadOnlyList<FileChange> files, IReadOnlyList<Finding> findings, ReviewLimits limits)
@@ -185,7 +185,7 @@ public static partial class DiffReview
     [GeneratedRegex(@"\bxox[abposr]-[A-Za-z0-9-]{10,}")]
     private static partial Regex SlackToken();
 
-    [GeneratedRegex(@"(?i)\b(?:password|passwd|pwd|secret|api_?key|access_?token|client_?secret)\b[""']?\s*[:=]\s*[""']?(?<value>[^\s""'`]{4,})")]
+    [GeneratedRegex(@"(?i)\b\w*?(?:password|passwd|pwd|secret|api_?key|access_?token|client_?secret)\b[""']?\s*[:=]\s*[""']?(?<value>[^\s""'`]{4,})")]
     private static partial Regex PasswordAssignment();
 
     [GeneratedRegex(@"(?i)^(?:null|none|nil|true|false|undefined|\*+|x{3,}|<.*|\$.*|\{.*|%.*|os\.|process\.|env\b|getenv|settings\.|config\.|self\.|this\.|options\.|input\(|prompt|[^(]*\()")]
