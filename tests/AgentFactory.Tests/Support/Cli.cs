@@ -11,7 +11,9 @@ public static class Cli
 
     private static readonly string[] Scrubbed =
         ["GITHUB_WEBHOOK_SECRET", "MANUAL_TRIGGER_TOKEN", "DATABASE_URL", "SUPABASE_DB_URL", "SUPABASE_URL", "SUPABASE_KEY",
-         "AGENTFACTORY_ROUTING", "AGENTFACTORY_DATA_DIR", "ASPNETCORE_URLS", "ORCHESTRATOR_LOG_LEVEL"];
+         "AGENTFACTORY_ROUTING", "AGENTFACTORY_DATA_DIR", "ASPNETCORE_URLS", "ORCHESTRATOR_LOG_LEVEL",
+         "GITHUB_TOKEN", "GITHUB_APP_ID", "GITHUB_APP_PRIVATE_KEY", "GITHUB_APP_PRIVATE_KEY_FILE", "GITHUB_API_URL",
+         "LLM_BASE_URL", "LLM_API_KEY", "LLM_MODEL", "TELEGRAM_BOT_TOKEN", "TELEGRAM_CHAT_ID", "SLACK_WEBHOOK_URL"];
 
     public static ProcessStartInfo StartInfo(string workDir, IReadOnlyDictionary<string, string>? env, params string[] args)
     {
