@@ -145,7 +145,7 @@ public sealed class CodeReviewWorkflowTests : IAsyncLifetime
     public async Task Bad_credentials_fail_the_job_at_once_with_githubs_message()
     {
         var after = PushWithProblems();
-        await using var service = await _world.StartServiceAsync(github: _world.TokenSettings() is var s ? new() { ApiUrl = s.ApiUrl, Token = "ghp_revoked" } : null);
+        await using var service = await _world.StartServiceAsync(github: new() { ApiUrl = _world.GitHub.ApiUrl, Token = "ghp_revoked" });
 
         var job = await AgentWorld.DeliverAsync(service, "push", PushPayload(_world.Initial, after));
 
