@@ -71,10 +71,13 @@ public sealed class NotificationAndManualTests : IAsyncLifetime
         AgentWorld.AssertCompleted(job);
         Assert.StartsWith("task: Update documentation\n", job.Output, StringComparison.Ordinal);
         Assert.Equal(["README.md"], JsonNode.Parse(job.Output![job.Output!.IndexOf('{', StringComparison.Ordinal)..])!["payload"]!["files"]!.AsArray().Select(f => f!.GetValue<string>()));
-        var message = Assert.Single(_telegram.Messages);
+        // The notice follows the verdict, so it may arrive just after the job reads completed.
+        var message = await WaitForTelegramAsync();
         Assert.Equal("@deploys", message["chat_id"]!.GetValue<string>());
         Assert.Contains($"Job {job.Id} (custom_task) completed", message["text"]!.GetValue<string>(), StringComparison.Ordinal);
+        await _slack.WaitForAsync(r => r.Path == FakeSlack.HookPath);
         Assert.Contains($"Job {job.Id} (custom_task) completed", Assert.Single(_slack.Texts), StringComparison.Ordinal);
+        Assert.Single(_telegram.Messages);
     }
 
     [Fact]
