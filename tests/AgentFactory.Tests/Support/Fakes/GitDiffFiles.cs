@@ -24,7 +24,7 @@ public static class GitDiffFiles
             var status = lines.Any(l => l.StartsWith("new file mode", StringComparison.Ordinal)) ? "added"
                 : lines.Any(l => l.StartsWith("deleted file mode", StringComparison.Ordinal)) ? "removed" : "modified";
             var hunkStart = Array.FindIndex(lines, l => l.StartsWith("@@", StringComparison.Ordinal));
-            var patchLines = hunkStart < 0 ? [] : lines[hunkStart..].Where(l => l.Length > 0 || false).ToArray();
+            var patchLines = hunkStart < 0 ? [] : lines[hunkStart..].Where(l => l.Length > 0).ToArray();
             var additions = patchLines.Count(l => l.StartsWith('+'));
             var deletions = patchLines.Count(l => l.StartsWith('-'));
             var file = new JsonObject
