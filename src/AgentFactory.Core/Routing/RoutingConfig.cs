@@ -69,4 +69,10 @@ public sealed class JobTypeSettings
 
     /// <summary>How long one attempt may run before it is cancelled and counted as failed.</summary>
     public TimeSpan Timeout { get; set; } = TimeSpan.FromMinutes(30);
+
+    /// <summary>Channels told when a job of this type ends: "telegram", "slack", or "*" for every configured one.</summary>
+    public List<string> Notify { get; set; } = [];
+
+    /// <summary>Which endings are told: "completed", "failed" (both by default).</summary>
+    public List<string> NotifyOn { get; set; } = ["completed", "failed"];
 }

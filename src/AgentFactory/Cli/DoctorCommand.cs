@@ -62,11 +62,11 @@ public static class DoctorCommand
         try
         {
             var (routing, source) = RoutingLoader.Load(options.RoutingFile);
-            var services = new ServiceCollection().AddLogging();
-            services.AddSingleton<IAgentKind, AgentFactory.Agents.Log.LogAgentKind>();
-            services.AddSingleton<IAgentKind, AgentFactory.Agents.Command.CommandAgentKind>();
+            var services = new ServiceCollection().AddLogging().AddSingleton(options).AddSingleton(TimeProvider.System).AddSingleton(routing);
+            services.AddAgents(Environment.GetEnvironmentVariable); // GitHub, LLM and notification settings are checked here
             using var provider = services.BuildServiceProvider();
             var catalog = new AgentCatalog(routing, provider.GetServices<IAgentKind>());
+            provider.GetRequiredService<AgentFactory.Orchestration.IJobNotifier>(); // channels named in routing must be configured
             report(Level.Ok, $"routing: {routing.Routes.Count} rule(s), agents {string.Join(", ", catalog.Names)} ({source})", null);
         }
         catch (Exception e) when (e is SettingsException or AgentConfigurationException)

@@ -47,7 +47,12 @@ public static class ServiceCommands
             : null;
         var (routing, routingSource) = RoutingLoader.Load(options.RoutingFile);
         using var host = AppBuilder.Build(options, routing, roles, urls, dashboard: dashboard);
-        if (roles.HasFlag(Roles.Orchestrator)) host.Services.GetRequiredService<AgentCatalog>(); // a bad agent setting fails now, not at the first job
+        if (roles.HasFlag(Roles.Orchestrator))
+        {
+            // A bad agent setting or notification channel fails now, not at the first job.
+            host.Services.GetRequiredService<AgentCatalog>();
+            host.Services.GetRequiredService<Orchestration.IJobNotifier>();
+        }
         await host.Services.GetRequiredService<IJobStore>().MigrateAsync(CancellationToken.None);
         try
         {

@@ -30,8 +30,7 @@ public static class ServiceRegistration
 
         if (roles.HasFlag(Roles.Orchestrator))
         {
-            services.AddSingleton<IAgentKind, LogAgentKind>();
-            services.AddSingleton<IAgentKind, CommandAgentKind>();
+            services.AddAgents(Environment.GetEnvironmentVariable);
             services.AddSingleton(sp => new AgentCatalog(routing, sp.GetServices<IAgentKind>()));
             services.AddSingleton(new OutcomePolicy(options.RetryBaseDelay, options.RetryMaxDelay));
             services.AddSingleton<GitSync>();

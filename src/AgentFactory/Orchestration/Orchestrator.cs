@@ -22,6 +22,7 @@ public sealed partial class Orchestrator(
     RoutingConfig routing,
     OutcomePolicy policy,
     AgentFactoryOptions options,
+    IJobNotifier notifier,
     TimeProvider time,
     AgentFactoryMetrics metrics,
     ILogger<Orchestrator> log) : BackgroundService
@@ -124,6 +125,8 @@ public sealed partial class Orchestrator(
                 _ => end == AttemptEnd.Cancelled ? "cancelled" : "lease_lost",
             }, elapsed);
             LogJobEnded(log, job.Id, job.JobType, job.Attempt, end, verdict.Decision, elapsed.TotalMilliseconds, error ?? "");
+            if (verdict.Decision is Decision.Complete or Decision.Fail)
+                await notifier.JobEndedAsync(job, new JobEnding(verdict.Decision == Decision.Complete ? JobStatus.Completed : JobStatus.Failed, error, output), CancellationToken.None);
         }
         finally
         {

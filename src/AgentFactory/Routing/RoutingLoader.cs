@@ -54,6 +54,8 @@ public static class RoutingLoader
         {
             if (job.MaxAttempts is < 1 or > 100) errors.Add($"jobs.{jobType}.maxAttempts must be from 1 to 100 (got {job.MaxAttempts}).");
             if (job.Timeout <= TimeSpan.Zero) errors.Add($"jobs.{jobType}.timeout must be positive, e.g. \"00:30:00\".");
+            foreach (var on in job.NotifyOn.Where(o => o is not ("completed" or "failed")))
+                errors.Add($"jobs.{jobType}.notifyOn has '{on}'; use \"completed\" and/or \"failed\".");
         }
         if (errors.Count > 0) throw new SettingsException($"The routing file ({source}) has problems:{Environment.NewLine}" + string.Join(Environment.NewLine, errors));
         return config;

@@ -24,8 +24,12 @@ public sealed class DatabaseOutageTests
     {
         await using var server = await PostgresServer.StartPrivateAsync();
         await using var db = await server.CreateDatabaseAsync();
-        await using var ingest = await TestService.StartAsync(Roles.Webhook, configure: o => o.DatabaseUrl = db.ConnectionString);
-        await using var orchestrator = await TestService.StartAsync(Roles.Orchestrator, configure: o => o.DatabaseUrl = db.ConnectionString);
+        // Pushes run on the built-in log agent: this test is about the database, not GitHub access.
+        const string routing = """
+            { "routes": [ { "event": "push", "jobType": "github_push" } ], "jobs": { "*": { "agent": "log" } } }
+            """;
+        await using var ingest = await TestService.StartAsync(Roles.Webhook, routing, configure: o => o.DatabaseUrl = db.ConnectionString);
+        await using var orchestrator = await TestService.StartAsync(Roles.Orchestrator, routing, configure: o => o.DatabaseUrl = db.ConnectionString);
         var listener = orchestrator.Host.Services.GetServices<IHostedService>().OfType<PostgresChangeListener>().Single();
         var loop = orchestrator.Host.Services.GetRequiredService<Orchestrator>();
 

@@ -5,8 +5,8 @@ using AgentFactory.Processes;
 
 namespace AgentFactory.Agents.Command;
 
-/// <summary>Settings of a "command" agent in the routing file.</summary>
-public sealed class CommandAgentSettings
+/// <summary>Settings of a "command" agent in the routing file (and the base of the "deploy" agent's).</summary>
+public class CommandAgentSettings
 {
     /// <summary>The program and its arguments, e.g. ["./scripts/deploy.sh", "{{release.tag_name}}"]. No shell is involved.</summary>
     public List<string> Command { get; set; } = [];
@@ -51,7 +51,10 @@ public sealed partial class CommandAgent(string name, CommandAgentSettings setti
         return AgentResult.Failure(error, result.Output);
     }
 
-    internal Dictionary<string, string> BuildEnvironment(AgentJob job)
+    internal Dictionary<string, string> BuildEnvironment(AgentJob job) => EnvironmentFor(settings, job);
+
+    /// <summary>The allowlisted environment plus the job's AF_* variables; the deploy agent runs its command with it too.</summary>
+    public static Dictionary<string, string> EnvironmentFor(CommandAgentSettings settings, AgentJob job)
     {
         var env = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var name in BaseVariables.Concat(settings.PassEnv))
@@ -84,7 +87,7 @@ public sealed partial class CommandAgent(string name, CommandAgentSettings setti
         if (value is not null) env[key] = value;
     }
 
-    private static byte[] StdinFor(AgentJob job)
+    internal static byte[] StdinFor(AgentJob job)
     {
         var json = $"{{\"id\":{job.Id},\"job_type\":{JsonSerializer.Serialize(job.JobType)},\"attempt\":{job.Attempt},\"payload\":{job.Payload.GetRawText()}}}\n";
         return Encoding.UTF8.GetBytes(json);
@@ -100,27 +103,23 @@ public sealed partial class CommandAgent(string name, CommandAgentSettings setti
 
 public sealed class CommandAgentKind : IAgentKind
 {
-    private static readonly JsonSerializerOptions Json = new() { PropertyNameCaseInsensitive = true };
-
     public string Kind => "command";
 
     public IAgent Create(string name, JsonElement settings)
     {
-        CommandAgentSettings parsed;
-        try
-        {
-            parsed = settings.Deserialize<CommandAgentSettings>(Json) ?? new();
-        }
-        catch (JsonException e)
-        {
-            throw new AgentConfigurationException($"agents.{name}: {e.Message}", e);
-        }
+        var parsed = AgentSettings.Parse<CommandAgentSettings>(name, settings);
+        Validate(name, parsed);
+        return new CommandAgent(name, parsed);
+    }
+
+    /// <summary>Checks the command settings (shared with the "deploy" kind); throws naming the setting.</summary>
+    public static void Validate(string name, CommandAgentSettings parsed, bool workingDirectoryExists = true)
+    {
         if (parsed.Command.Count == 0 || string.IsNullOrWhiteSpace(parsed.Command[0]))
             throw new AgentConfigurationException($"agents.{name}.command must be a list: the program, then its arguments, e.g. [\"./scripts/deploy.sh\", \"{{{{release.tag_name}}}}\"].");
         if (parsed.MaxOutputKb is < 1 or > 10_240)
             throw new AgentConfigurationException($"agents.{name}.maxOutputKb must be from 1 to 10240 (got {parsed.MaxOutputKb}).");
-        if (parsed.WorkingDirectory is { } wd && !Directory.Exists(wd))
+        if (workingDirectoryExists && parsed.WorkingDirectory is { } wd && !Directory.Exists(wd))
             throw new AgentConfigurationException($"agents.{name}.workingDirectory '{wd}' does not exist.");
-        return new CommandAgent(name, parsed);
     }
 }

@@ -1,0 +1,19 @@
+using System.Text.Json;
+using AgentFactory.Agents.GitHub;
+using AgentFactory.Agents.Workspace;
+using Microsoft.Extensions.Logging;
+
+namespace AgentFactory.Agents.CodeReview;
+
+public sealed class CodeReviewAgentKind(GitHubClients github, ReviewWriter writer, Worktrees worktrees, ILogger<CodeReviewAgent> log) : IAgentKind
+{
+    public string Kind => "code_review";
+
+    public IAgent Create(string name, JsonElement settings)
+    {
+        var parsed = AgentSettings.Parse<CodeReviewSettings>(name, settings);
+        if (parsed.LargeFileChangeLines < 1 || parsed.LargeDiffLines < 1 || parsed.LargeFileBytes < 1)
+            throw new AgentConfigurationException($"agents.{name}: largeFileChangeLines, largeDiffLines and largeFileBytes must be positive.");
+        return new CodeReviewAgent(name, parsed, github, writer, worktrees, log);
+    }
+}

@@ -1,0 +1,56 @@
+using System.Text;
+using AgentFactory.Agents.Llm;
+
+namespace AgentFactory.Agents.CodeReview;
+
+/// <summary>A review ready to post.</summary>
+/// <param name="Author">"deterministic checks" or the model's name.</param>
+public sealed record Review(string Body, int Findings, string Author);
+
+/// <summary>
+/// Writes the review text: the LLM's review of the diff (trimmed to LLM_MAX_INPUT_TOKENS, saying what
+/// was left out) followed by the deterministic checks, or the checks alone without an LLM. If the
+/// LLM is unreachable the attempt fails so the job is retried; on the last attempt the checks are
+/// posted alone with a note, so a flaky LLM never costs the review entirely.
+/// </summary>
+public sealed class ReviewWriter(ILlm llm)
+{
+    public const string SystemPrompt =
+        "You are a careful senior engineer reviewing a change. Point out bugs, security problems, risky or " +
+        "breaking changes and missing tests, citing the file and line. Be specific and brief; use Markdown " +
+        "bullet points; do not repeat the diff. If the change looks fine, say so in one sentence. Review only " +
+        "what is shown; when the prompt says parts were left out, do not guess about them.";
+
+    private const int GitHubBodyLimit = 65_000;
+
+    public async Task<Review> WriteAsync(AgentJob job, string title, string repository, IReadOnlyList<string> messages, IReadOnlyList<FileChange> files, CodeReviewSettings settings, CancellationToken ct)
+    {
+        var findings = DiffReview.Analyze(files, settings.Limits);
+        var checks = DiffReview.ToMarkdown(files, findings, settings.Limits);
+        var heading = $"## Code review: {title}\n\n";
+        if (!settings.UseLlm || !llm.Configured)
+            return new Review(Cap(heading + checks + "\n<sub>Deterministic review by Agent Factory (no LLM configured).</sub>\n"), findings.Count, "deterministic checks");
+
+        var context = new StringBuilder()
+            .Append("Repository: ").Append(repository).Append('\n')
+            .Append("Change: ").Append(title).Append('\n');
+        foreach (var m in messages.Where(m => m.Length > 0).Take(20)) context.Append("Message: ").Append(m.Length > 500 ? m[..500] + "…" : m).Append('\n');
+        var budget = llm.MaxInputChars - SystemPrompt.Length - context.Length - 600;
+        var diff = DiffBudget.Fit(files, Math.Max(0, budget));
+        var prompt = context.Append('\n').Append(diff.Complete ? "" : diff.Note() + "\n\n").Append("Diff:\n").Append(diff.Text).ToString();
+
+        string text;
+        try
+        {
+            text = await llm.CompleteAsync(SystemPrompt, prompt, ct);
+        }
+        catch (Exception e) when (e is not OperationCanceledException and not PermanentAgentException && job.Attempt >= job.Record.MaxAttempts)
+        {
+            return new Review(Cap(heading + checks + $"\n<sub>The LLM ({llm.Model}) could not be reached on the last attempt ({e.Message}); these are the deterministic checks only.</sub>\n"), findings.Count, "deterministic checks");
+        }
+        var footer = $"<sub>Review by {llm.Model} via Agent Factory.{(diff.Complete ? "" : " " + diff.Note())}</sub>\n";
+        return new Review(Cap($"{heading}{text}\n\n#### Automated checks\n\n{checks}\n{footer}"), findings.Count, llm.Model);
+    }
+
+    private static string Cap(string body) => body.Length <= GitHubBodyLimit ? body : body[..GitHubBodyLimit] + "\n\n[… review cut at GitHub's comment size limit]";
+}

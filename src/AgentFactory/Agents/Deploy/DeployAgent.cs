@@ -1,0 +1,118 @@
+using System.Diagnostics;
+using System.Text.Json;
+using AgentFactory.Agents.Command;
+using AgentFactory.Agents.Notify;
+using AgentFactory.Agents.Workspace;
+using AgentFactory.Processes;
+using Microsoft.Extensions.Logging;
+
+namespace AgentFactory.Agents.Deploy;
+
+/// <summary>Settings of a "deploy" agent: a command agent's, plus where it runs and who is told.</summary>
+public sealed class DeployAgentSettings : CommandAgentSettings
+{
+    /// <summary>Run in a private worktree of the shared clone at the release tag (workingDirectory is then relative to it).</summary>
+    public bool Checkout { get; set; } = true;
+
+    /// <summary>Channels told of the outcome: "telegram", "slack"; absent means every configured channel.</summary>
+    public List<string>? Notify { get; set; }
+
+    /// <summary>How many lines of the output's tail go into the notice.</summary>
+    public int NotifyTailLines { get; set; } = 20;
+}
+
+/// <summary>
+/// The guide's Example 2: runs the deployment command for a release, with AF_RELEASE_TAG /
+/// AF_RELEASE_NAME / AF_RELEASE_URL (and the command agent's allowlisted environment) in a checkout
+/// of the tag, keeps the output tail on the job and posts the outcome to Telegram and/or Slack.
+/// A notice that cannot be sent is logged and noted in the output; it never fails the deployment.
+/// </summary>
+public sealed partial class DeployAgent(string name, DeployAgentSettings settings, Worktrees worktrees, Notifications notifications, ILogger<DeployAgent> log) : IAgent
+{
+    public string Name { get; } = name;
+
+    private IReadOnlyList<string> Channels => settings.Notify ?? [Notifications.AllConfigured];
+
+    public async Task<AgentResult> RunAsync(AgentJob job, CancellationToken ct)
+    {
+        var tag = job.PayloadString("release.tag_name")
+            ?? throw new PermanentAgentException($"Agent '{Name}' deploys releases: the job payload has no release.tag_name.");
+        var what = $"{job.PayloadString("repository.full_name") ?? "release"} {tag}";
+        var started = Stopwatch.GetTimestamp();
+        Worktree? tree = null;
+        try
+        {
+            if (settings.Checkout) tree = await worktrees.CheckoutAsync(GitTarget.Tag(tag), $"deploy-{job.Id}", ct);
+            var env = CommandAgent.EnvironmentFor(settings, job);
+            if (tree is not null) env["AF_CHECKOUT"] = tree.Path;
+            if (tree is not null) env["AF_COMMIT"] = tree.Sha;
+            var cwd = tree is null ? settings.WorkingDirectory : Path.GetFullPath(Path.Combine(tree.Path, settings.WorkingDirectory ?? "."));
+            var args = settings.Command.Skip(1).Select(a => CommandAgent.Expand(a, job)).ToList();
+            var result = await ProcessRunner.RunAsync(new ProcessSpec(settings.Command[0], args, env, cwd, CommandAgent.StdinFor(job), settings.MaxOutputKb * 1024), ct);
+
+            var ok = result.ExitCode == 0;
+            var elapsed = Stopwatch.GetElapsedTime(started);
+            LogDeployed(log, what, result.ExitCode, elapsed.TotalSeconds);
+            var notice = new Notice(ok,
+                ok ? $"Deployed {what}" : $"Deployment of {what} failed (exit code {result.ExitCode})",
+                Details(job, tree, elapsed), Notice.Tail(result.Output, settings.NotifyTailLines), job.PayloadString("release.html_url"));
+            var output = result.Output + await NotifyAsync(notice);
+            return ok ? AgentResult.Success(output)
+                : AgentResult.Failure($"deploy command '{settings.Command[0]}' exited with code {result.ExitCode}", output);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            await NotifyAsync(new Notice(false, $"Deployment of {what} failed", e.Message, Link: job.PayloadString("release.html_url")));
+            // A missing program or tag will not appear by retrying.
+            if (e is InvalidOperationException or PermanentAgentException) throw new PermanentAgentException(e.Message, e);
+            throw;
+        }
+        catch (OperationCanceledException)
+        {
+            await NotifyAsync(new Notice(false, $"Deployment of {what} was stopped (timeout, cancellation or shutdown)", Details(job, tree, Stopwatch.GetElapsedTime(started))));
+            throw;
+        }
+        finally
+        {
+            if (tree is not null) await tree.DisposeAsync();
+        }
+    }
+
+    private static string Details(AgentJob job, Worktree? tree, TimeSpan elapsed)
+    {
+        var parts = new List<string>();
+        if (job.PayloadString("release.name") is { Length: > 0 } name) parts.Add(name);
+        if (tree is not null) parts.Add("commit " + tree.Sha[..Math.Min(7, tree.Sha.Length)]);
+        parts.Add($"{elapsed.TotalSeconds:F0}s");
+        parts.Add($"job {job.Id}, attempt {job.Attempt}");
+        return string.Join(" · ", parts);
+    }
+
+    /// <summary>Sends the notice; returns a line for the job's output when a channel failed.</summary>
+    private async Task<string> NotifyAsync(Notice notice)
+    {
+        var failures = await notifications.SendAsync(Channels, notice, CancellationToken.None);
+        return failures.Count == 0 ? "" : $"\n[notification failed: {string.Join("; ", failures)}]";
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Deployment of {What} exited {ExitCode} after {Seconds:F1}s")]
+    private static partial void LogDeployed(ILogger logger, string what, int exitCode, double seconds);
+}
+
+public sealed class DeployAgentKind(Worktrees worktrees, Notifications notifications, ILogger<DeployAgent> log) : IAgentKind
+{
+    public string Kind => "deploy";
+
+    public IAgent Create(string name, JsonElement settings)
+    {
+        var parsed = AgentSettings.Parse<DeployAgentSettings>(name, settings);
+        CommandAgentKind.Validate(name, parsed, workingDirectoryExists: !parsed.Checkout);
+        if (parsed.Checkout && parsed.WorkingDirectory is { } wd && Path.IsPathRooted(wd))
+            throw new AgentConfigurationException($"agents.{name}.workingDirectory must be relative to the release checkout (got '{wd}'), or set \"checkout\": false.");
+        if (parsed.Notify is { } channels && notifications.Check(channels) is { } problem)
+            throw new AgentConfigurationException($"agents.{name}.notify {problem}.");
+        if (parsed.NotifyTailLines is < 0 or > 200)
+            throw new AgentConfigurationException($"agents.{name}.notifyTailLines must be from 0 to 200.");
+        return new DeployAgent(name, parsed, worktrees, notifications, log);
+    }
+}

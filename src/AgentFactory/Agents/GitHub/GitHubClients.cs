@@ -1,0 +1,106 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using Microsoft.Extensions.Logging;
+using Octokit;
+using Octokit.Internal;
+
+namespace AgentFactory.Agents.GitHub;
+
+/// <summary>
+/// Hands agents an Octokit client for their event's repository, authenticated with GITHUB_TOKEN or
+/// as the GitHub App's installation. Installation tokens (valid one hour) are cached until five
+/// minutes before they expire. One HTTP connection pool, with the retry handler, serves every client.
+/// </summary>
+public sealed partial class GitHubClients : IDisposable
+{
+    private static readonly ProductHeaderValue Product = new("AgentFactory", "1.0");
+    private static readonly TimeSpan RefreshBefore = TimeSpan.FromMinutes(5);
+
+    private readonly GitHubSettings _settings;
+    private readonly TimeProvider _time;
+    private readonly ILogger<GitHubClients> _log;
+    private readonly IHttpClient _http;
+    private readonly RSA? _appKey;
+    private readonly ConcurrentDictionary<long, AccessToken> _installationTokens = new();
+    private readonly SemaphoreSlim _tokenGate = new(1, 1);
+
+    public GitHubClients(GitHubSettings settings, TimeProvider time, ILogger<GitHubClients> log)
+    {
+        _settings = settings;
+        _time = time;
+        _log = log;
+        _http = new HttpClientAdapter(() => new GitHubRetryHandler(settings, time, log)
+        {
+            InnerHandler = new SocketsHttpHandler { AllowAutoRedirect = false, PooledConnectionLifetime = TimeSpan.FromMinutes(5) },
+        });
+        _http.SetRequestTimeout(settings.RequestTimeout); // shared by every connection: set once, before the first request
+        if (settings.AppPrivateKeyPem is { } pem)
+        {
+            _appKey = RSA.Create();
+            _appKey.ImportFromPem(pem);
+        }
+    }
+
+    public GitHubSettings Settings => _settings;
+
+    /// <summary>A client for the repository in the job's payload (repository.full_name).</summary>
+    public async Task<GitHubRepo> ForJobAsync(AgentJob job, string agentName, CancellationToken ct)
+    {
+        if (!_settings.Configured)
+            throw new PermanentAgentException($"Agent '{agentName}' needs GitHub access: set GITHUB_TOKEN, or GITHUB_APP_ID with GITHUB_APP_PRIVATE_KEY (see docs/workflows.md).");
+        var fullName = job.PayloadString("repository.full_name")
+            ?? throw new PermanentAgentException($"Agent '{agentName}' needs repository.full_name in the job payload (owner/name).");
+        var parts = fullName.Split('/');
+        if (parts.Length != 2 || parts.Any(string.IsNullOrWhiteSpace))
+            throw new PermanentAgentException($"repository.full_name '{fullName}' is not owner/name.");
+        var token = await TokenForAsync(job, ct);
+        return new GitHubRepo(parts[0], parts[1], Client(new Credentials(token)), token);
+    }
+
+    private async Task<string> TokenForAsync(AgentJob job, CancellationToken ct)
+    {
+        if (_settings.AppId is not { } appId || _appKey is null) return _settings.Token!;
+        long? installation = long.TryParse(job.PayloadString("installation.id"), out var id) ? id : _settings.AppInstallationId;
+        if (installation is not { } installationId)
+        {
+            return _settings.Token ?? throw new PermanentAgentException(
+                "The event names no installation (installation.id) and GITHUB_APP_INSTALLATION_ID is not set, so the GitHub App cannot act. Set GITHUB_APP_INSTALLATION_ID for manual jobs.");
+        }
+        if (Fresh(installationId) is { } cached) return cached;
+
+        await _tokenGate.WaitAsync(ct);
+        try
+        {
+            if (Fresh(installationId) is { } again) return again;
+            var jwt = GitHubAppJwt.Create(appId, _appKey, _time.GetUtcNow());
+            var appClient = Client(new Credentials(jwt, AuthenticationType.Bearer));
+            var token = await GitHubCall.RunAsync($"creating an access token for installation {installationId} of GitHub App {appId}",
+                () => appClient.GitHubApps.CreateInstallationToken(installationId), ct);
+            _installationTokens[installationId] = token;
+            LogInstallationToken(_log, installationId, token.ExpiresAt);
+            return token.Token;
+        }
+        finally
+        {
+            _tokenGate.Release();
+        }
+    }
+
+    private string? Fresh(long installationId) =>
+        _installationTokens.TryGetValue(installationId, out var t) && t.ExpiresAt - _time.GetUtcNow() > RefreshBefore ? t.Token : null;
+
+    private GitHubClient Client(Credentials credentials)
+    {
+        return new GitHubClient(new Connection(Product, _settings.ApiUrl, new InMemoryCredentialStore(credentials), _http, new SimpleJsonSerializer()));
+    }
+
+    public void Dispose()
+    {
+        _http.Dispose();
+        _appKey?.Dispose();
+        _tokenGate.Dispose();
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "GitHub App installation {InstallationId}: new access token, valid until {ExpiresAt:u}")]
+    private static partial void LogInstallationToken(ILogger logger, long installationId, DateTimeOffset expiresAt);
+}

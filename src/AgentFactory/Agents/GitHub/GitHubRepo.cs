@@ -1,0 +1,19 @@
+using Octokit;
+
+namespace AgentFactory.Agents.GitHub;
+
+/// <summary>An authenticated client bound to the repository of one job's event.</summary>
+public sealed class GitHubRepo(string owner, string name, IGitHubClient client, string token)
+{
+    public string Owner { get; } = owner;
+    public string Name { get; } = name;
+    public string FullName => $"{Owner}/{Name}";
+    public IGitHubClient Client { get; } = client;
+
+    /// <summary>The token behind <see cref="Client"/>, for git over HTTPS. Never log it.</summary>
+    internal string Token { get; } = token;
+
+    /// <summary>One API call with GitHub's errors translated (see <see cref="GitHubCall"/>).</summary>
+    public Task<T> CallAsync<T>(string what, Func<IGitHubClient, Task<T>> call, CancellationToken ct) =>
+        GitHubCall.RunAsync(what, () => call(Client), ct);
+}

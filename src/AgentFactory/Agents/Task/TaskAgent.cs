@@ -1,0 +1,105 @@
+using AgentFactory.Agents.GitHub;
+using AgentFactory.Agents.Workspace;
+using Microsoft.Extensions.Logging;
+using Octokit;
+
+namespace AgentFactory.Agents.Tasks;
+
+/// <summary>
+/// The guide's Example 3, for an issue labeled agent-task: reads the issue, writes an implementation
+/// plan, commits it as plans/issue-N.md on branch agent-task/issue-N (from a private worktree at the
+/// default branch), pushes it, opens a pull request and comments on the issue with its link.
+/// Idempotent: an open pull request from that branch is reused, and the comment is written once.
+/// </summary>
+public sealed partial class TaskAgent(string name, TaskAgentSettings settings, GitHubClients github, PlanWriter planner, Worktrees worktrees, ILogger<TaskAgent> log) : IAgent
+{
+    private const string CommentMarker = "<!-- agentfactory:task-pr ";
+
+    public string Name { get; } = name;
+
+    public async Task<AgentResult> RunAsync(AgentJob job, CancellationToken ct)
+    {
+        if (!int.TryParse(job.PayloadString("issue.number"), out var number))
+            throw new PermanentAgentException($"Agent '{Name}' works on issues: the job payload has no issue.number.");
+        var repo = await github.ForJobAsync(job, Name, ct);
+        var branch = settings.BranchPrefix + number;
+
+        var existing = await repo.CallAsync($"looking for an open pull request from {branch}", c => c.PullRequest.GetAllForRepository(repo.Owner, repo.Name,
+            new PullRequestRequest { State = ItemStateFilter.Open, Head = $"{repo.Owner}:{branch}" }), ct);
+        var pr = existing.Count > 0 ? existing[0] : null;
+        var opened = false;
+        if (pr is null)
+        {
+            var issue = await repo.CallAsync($"reading issue #{number}", c => c.Issue.Get(repo.Owner, repo.Name, number), ct);
+            var info = new IssueInfo(number, issue.Title ?? "", issue.Body ?? "", issue.HtmlUrl ?? "", issue.User?.Login ?? "?", [.. (issue.Labels ?? []).Select(l => l.Name)]);
+            var baseBranch = job.PayloadString("repository.default_branch") ?? "main";
+            await CommitPlanAsync(job, repo, info, branch, baseBranch, ct);
+            pr = await OpenPullRequestAsync(repo, info, branch, baseBranch, ct);
+            opened = true;
+        }
+
+        var comments = await repo.CallAsync($"reading the comments of issue #{number}", c => c.Issue.Comment.GetAllForIssue(repo.Owner, repo.Name, number), ct);
+        var marker = CommentMarker + pr.Number + " -->";
+        if (!comments.Any(c => c.Body?.Contains(marker, StringComparison.Ordinal) == true))
+        {
+            await repo.CallAsync($"commenting on issue #{number}", c => c.Issue.Comment.Create(repo.Owner, repo.Name, number,
+                $"I wrote an implementation plan for this issue: {pr.HtmlUrl}\n\n{marker}"), ct);
+        }
+        LogDone(log, repo.FullName, number, pr.Number, opened);
+        return AgentResult.Success($"{(opened ? "Opened" : "Found open")} pull request #{pr.Number} {pr.HtmlUrl} for issue #{number} of {repo.FullName}");
+    }
+
+    private async Task CommitPlanAsync(AgentJob job, GitHubRepo repo, IssueInfo issue, string branch, string baseBranch, CancellationToken ct)
+    {
+        await using var tree = await worktrees.CheckoutAsync(GitTarget.Branch(baseBranch), $"task-{job.Id}", ct);
+        var files = (await Git.RunAsync(tree.Path, ["ls-files"], ct)).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var (plan, author) = await planner.WriteAsync(repo.FullName, issue, files, settings.UseLlm, ct);
+
+        var relative = Path.Combine(settings.PlanDirectory, $"issue-{issue.Number}.md");
+        var full = Path.Combine(tree.Path, relative);
+        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+        await File.WriteAllTextAsync(full, plan, ct);
+        await Git.RunAsync(tree.Path, ["add", "--", relative], ct);
+        await Git.RunAsync(tree.Path, ["-c", $"user.name={settings.AuthorName}", "-c", $"user.email={settings.AuthorEmail}", "-c", "commit.gpgsign=false",
+            "commit", "--quiet", "--allow-empty", "-m", $"Plan for #{issue.Number}: {issue.Title}\n\nWritten by Agent Factory ({author}) for {issue.Url}"], ct);
+
+        var (remote, auth) = PushTarget(job, repo);
+        // The branch belongs to the agent: a rerun replaces an earlier plan whose pull request was closed.
+        await Git.RunAsync(tree.Path, ["push", "--force", "--quiet", remote, $"HEAD:refs/heads/{branch}"], ct, auth);
+    }
+
+    /// <summary>
+    /// settings.remote (a remote of the shared clone, a URL or a path) or the event's clone_url. The
+    /// token goes only to the event's own GitHub host, as an HTTP header in git's environment.
+    /// </summary>
+    private (string Remote, Dictionary<string, string>? Auth) PushTarget(AgentJob job, GitHubRepo repo)
+    {
+        var cloneUrl = job.PayloadString("repository.clone_url");
+        var remote = settings.Remote ?? cloneUrl
+            ?? throw new PermanentAgentException($"Agent '{Name}' has no remote to push to: the payload has no repository.clone_url and agents.{Name}.remote is not set.");
+        var sameHost = Uri.TryCreate(remote, UriKind.Absolute, out var r) && r.Scheme == "https"
+            && Uri.TryCreate(cloneUrl, UriKind.Absolute, out var c) && string.Equals(r.Host, c.Host, StringComparison.OrdinalIgnoreCase);
+        return (remote, sameHost ? Git.TokenAuth(repo.Token) : null);
+    }
+
+    private static async Task<PullRequest> OpenPullRequestAsync(GitHubRepo repo, IssueInfo issue, string branch, string baseBranch, CancellationToken ct)
+    {
+        var body = $"Implementation plan for #{issue.Number}, written by Agent Factory.\n\nRefs #{issue.Number}";
+        try
+        {
+            return await repo.CallAsync($"opening a pull request from {branch}", c => c.PullRequest.Create(repo.Owner, repo.Name,
+                new NewPullRequest($"Plan for #{issue.Number}: {issue.Title}", branch, baseBranch) { Body = body }), ct);
+        }
+        catch (PermanentAgentException e) when (e.Message.Contains("already exists", StringComparison.OrdinalIgnoreCase))
+        {
+            // Another attempt opened it between our look-up and now.
+            var open = await repo.CallAsync($"looking for an open pull request from {branch}", c => c.PullRequest.GetAllForRepository(repo.Owner, repo.Name,
+                new PullRequestRequest { State = ItemStateFilter.Open, Head = $"{repo.Owner}:{branch}" }), ct);
+            if (open.Count > 0) return open[0];
+            throw;
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Task agent: {Repository} issue #{Issue} → pull request #{PullRequest} (newly opened: {Opened})")]
+    private static partial void LogDone(ILogger logger, string repository, int issue, int pullRequest, bool opened);
+}

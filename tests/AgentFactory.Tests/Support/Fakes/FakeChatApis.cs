@@ -1,0 +1,86 @@
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+
+namespace AgentFactory.Tests.Support.Fakes;
+
+/// <summary>OpenAI's POST /v1/chat/completions: answers every request with <see cref="Reply"/>.</summary>
+public sealed class FakeOpenAi : FakeServer
+{
+    public string Reply { get; set; } = "Looks fine.";
+
+    /// <summary>The endpoint to configure as LLM_BASE_URL.</summary>
+    public Uri V1 => new(BaseUrl, "v1");
+
+    public static async Task<FakeOpenAi> StartAsync(string reply)
+    {
+        var fake = new FakeOpenAi { Reply = reply };
+        await fake.ListenAsync();
+        return fake;
+    }
+
+    /// <summary>The user message of a recorded chat request.</summary>
+    public static string UserMessage(RecordedRequest r) =>
+        JsonNode.Parse(r.Body)!["messages"]!.AsArray().Last(m => m!["role"]!.GetValue<string>() == "user")!["content"]!.ToString();
+
+    protected override void Map(WebApplication app) =>
+        app.MapPost("/v1/chat/completions", (JsonObject body) => Results.Json(new JsonObject
+        {
+            ["id"] = "chatcmpl-test", ["object"] = "chat.completion", ["created"] = 1_700_000_000, ["model"] = body["model"]?.GetValue<string>(),
+            ["choices"] = new JsonArray(new JsonObject
+            {
+                ["index"] = 0, ["finish_reason"] = "stop",
+                ["message"] = new JsonObject { ["role"] = "assistant", ["content"] = Reply },
+            }),
+            ["usage"] = new JsonObject { ["prompt_tokens"] = 100, ["completion_tokens"] = 10, ["total_tokens"] = 110 },
+        }));
+}
+
+/// <summary>The Telegram Bot API's POST /bot&lt;token&gt;/sendMessage.</summary>
+public sealed class FakeTelegram : FakeServer
+{
+    public const string Token = "123456:TEST-token_abc";
+
+    public static async Task<FakeTelegram> StartAsync()
+    {
+        var fake = new FakeTelegram();
+        await fake.ListenAsync();
+        return fake;
+    }
+
+    public IEnumerable<JsonNode> Messages => Requests.Where(r => r.Path.EndsWith("/sendMessage", StringComparison.Ordinal) && r.Path.Contains(Token, StringComparison.Ordinal))
+        .Select(r => JsonNode.Parse(r.Body)!);
+
+    protected override void Map(WebApplication app) =>
+        app.MapPost("/bot{token}/sendMessage", (string token, JsonObject body) => token != Token
+            ? Results.Json(new JsonObject { ["ok"] = false, ["error_code"] = 401, ["description"] = "Unauthorized" }, statusCode: 401)
+            : Results.Json(new JsonObject
+            {
+                ["ok"] = true,
+                ["result"] = new JsonObject
+                {
+                    ["message_id"] = 1, ["date"] = 1_700_000_000, ["text"] = body["text"]?.GetValue<string>(),
+                    ["chat"] = new JsonObject { ["id"] = -1001, ["type"] = "supergroup", ["title"] = "deploys" },
+                },
+            }));
+}
+
+/// <summary>A Slack incoming webhook: POST {"text": …} answered with "ok".</summary>
+public sealed class FakeSlack : FakeServer
+{
+    public const string HookPath = "/services/T000/B000/XXXX";
+
+    public Uri HookUrl => new(BaseUrl, HookPath.TrimStart('/'));
+
+    public static async Task<FakeSlack> StartAsync()
+    {
+        var fake = new FakeSlack();
+        await fake.ListenAsync();
+        return fake;
+    }
+
+    public IEnumerable<string> Texts => Requests.Where(r => r.Path == HookPath).Select(r => JsonNode.Parse(r.Body)!["text"]!.GetValue<string>());
+
+    protected override void Map(WebApplication app) =>
+        app.MapPost(HookPath, () => Results.Text("ok", "text/plain"));
+}
