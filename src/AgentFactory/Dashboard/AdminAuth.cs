@@ -113,9 +113,13 @@ public static class AdminAuth
         Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes("agentfactory-admin-session:" + token)))[..16];
 }
 
-/// <summary>"Authorization: Bearer &lt;admin token&gt;", compared in constant time.</summary>
+/// <summary>
+/// "Authorization: Bearer &lt;admin token&gt;", compared in constant time. A client that keeps sending
+/// wrong tokens is refused for a minute (brute force), even with the right one.
+/// </summary>
 public sealed class AdminBearerHandler(
-    IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, DashboardSettings settings)
+    IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, DashboardSettings settings,
+    [FromKeyedServices(Ingest.FailedRequestLimiter.Admin)] Ingest.FailedRequestLimiter limiter)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     protected override Task<AuthenticateResult> HandleAuthenticateAsync()
@@ -123,7 +127,13 @@ public sealed class AdminBearerHandler(
         const string prefix = "Bearer ";
         var header = Request.Headers.Authorization.ToString();
         if (!header.StartsWith(prefix, StringComparison.OrdinalIgnoreCase)) return Task.FromResult(AuthenticateResult.NoResult());
-        if (!AdminAuth.IsAdminToken(header[prefix.Length..].Trim(), settings)) return Task.FromResult(AuthenticateResult.Fail("The bearer token is not the admin token."));
+        var client = Context.Connection.RemoteIpAddress;
+        if (limiter.IsBlocked(client)) return Task.FromResult(AuthenticateResult.Fail("Too many wrong tokens from this address; wait a minute."));
+        if (!AdminAuth.IsAdminToken(header[prefix.Length..].Trim(), settings))
+        {
+            limiter.RecordFailure(client);
+            return Task.FromResult(AuthenticateResult.Fail("The bearer token is not the admin token."));
+        }
         var identity = new ClaimsIdentity([new Claim(ClaimTypes.NameIdentifier, "admin")], AdminAuth.BearerScheme);
         return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), AdminAuth.BearerScheme)));
     }

@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace AgentFactory.Dashboard;
@@ -48,8 +49,12 @@ public static partial class DashboardPages
         return LoginForm(http, antiforgery, null, StatusCodes.Status200OK);
     }
 
-    private static async Task<IResult> LoginAsync(HttpContext http, IAntiforgery antiforgery, DashboardSettings settings, ILoggerFactory logs)
+    private static async Task<IResult> LoginAsync(HttpContext http, IAntiforgery antiforgery, DashboardSettings settings, ILoggerFactory logs,
+        [FromKeyedServices(Ingest.FailedRequestLimiter.Admin)] Ingest.FailedRequestLimiter limiter)
     {
+        var client = http.Connection.RemoteIpAddress;
+        if (limiter.IsBlocked(client))
+            return LoginForm(http, antiforgery, "Too many wrong tokens from this address. Wait a minute, then try again.", StatusCodes.Status429TooManyRequests);
         if (!http.Request.HasFormContentType) return LoginForm(http, antiforgery, "Send the login form.", StatusCodes.Status400BadRequest);
         try
         {
@@ -62,7 +67,8 @@ public static partial class DashboardPages
         var form = await http.Request.ReadFormAsync(http.RequestAborted);
         if (!AdminAuth.IsAdminToken(form["token"].ToString().Trim(), settings))
         {
-            LogFailedLogin(logs.CreateLogger("AgentFactory.Dashboard"), http.Connection.RemoteIpAddress?.ToString() ?? "?");
+            LogFailedLogin(logs.CreateLogger("AgentFactory.Dashboard"), client?.ToString() ?? "?");
+            limiter.RecordFailure(client);
             return LoginForm(http, antiforgery, "That is not the admin token.", StatusCodes.Status401Unauthorized);
         }
         await http.SignInAsync(AdminAuth.CookieScheme, AdminAuth.SessionPrincipal(settings));

@@ -5,23 +5,39 @@ using AgentFactory.Options;
 namespace AgentFactory.Ingest;
 
 /// <summary>
-/// Per-client budget of unsigned or mis-signed webhook requests. A client that spends it is
-/// answered 429 without any work until its window ends; correctly signed deliveries never spend it,
-/// so GitHub is not slowed down by someone else hammering the endpoint.
+/// Per-client budget of failed attempts (unsigned or mis-signed webhooks; wrong admin tokens). A
+/// client that spends it is refused without any work until its one-minute window ends. Correct
+/// credentials never spend it.
 /// </summary>
-public sealed class FailedRequestLimiter(AgentFactoryOptions options) : IDisposable
+public sealed class FailedRequestLimiter : IDisposable
 {
-    private readonly PartitionedRateLimiter<string> _limiter = PartitionedRateLimiter.Create<string, string>(client =>
-        RateLimitPartition.GetFixedWindowLimiter(client, _ => new FixedWindowRateLimiterOptions
-        {
-            PermitLimit = Math.Max(1, options.WebhookFailureLimitPerMinute),
-            Window = TimeSpan.FromMinutes(1),
-            QueueLimit = 0,
-        }));
+    /// <summary>Key of the admin surface's own budget (wrong tokens at the login and the API).</summary>
+    public const string Admin = "admin";
+
+    /// <summary>Wrong admin tokens one client may try per minute.</summary>
+    public const int AdminFailuresPerMinute = 10;
 
     public static readonly TimeSpan RetryAfter = TimeSpan.FromMinutes(1);
 
-    private bool Enabled => options.WebhookFailureLimitPerMinute > 0;
+    private readonly int _permits;
+    private readonly PartitionedRateLimiter<string> _limiter;
+
+    public FailedRequestLimiter(AgentFactoryOptions options) : this(options.WebhookFailureLimitPerMinute) { }
+
+    /// <param name="permitsPerMinute">Failures allowed per client per minute; 0 turns limiting off.</param>
+    public FailedRequestLimiter(int permitsPerMinute)
+    {
+        _permits = permitsPerMinute;
+        _limiter = PartitionedRateLimiter.Create<string, string>(client =>
+            RateLimitPartition.GetFixedWindowLimiter(client, _ => new FixedWindowRateLimiterOptions
+            {
+                PermitLimit = Math.Max(1, permitsPerMinute),
+                Window = RetryAfter,
+                QueueLimit = 0,
+            }));
+    }
+
+    private bool Enabled => _permits > 0;
 
     public bool IsBlocked(IPAddress? client) =>
         Enabled && _limiter.GetStatistics(Key(client))?.CurrentAvailablePermits == 0;

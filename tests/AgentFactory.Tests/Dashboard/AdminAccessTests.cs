@@ -14,6 +14,24 @@ public sealed class AdminAccessTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _service.DisposeAsync();
 
+    [Fact]
+    public async Task Guessing_the_admin_token_is_cut_off_after_ten_wrong_tries_a_minute()
+    {
+        for (var i = 0; i < 10; i++)
+        {
+            using var guess = new HttpRequestMessage(HttpMethod.Get, "/api/stats");
+            guess.Headers.Authorization = new AuthenticationHeaderValue("Bearer", $"guess-{i}-0123456789abcdef");
+            Assert.Equal(HttpStatusCode.Unauthorized, (await _service.Http.SendAsync(guess)).StatusCode);
+        }
+        // Now even the right token is refused from this address until the minute is over.
+        using var right = new HttpRequestMessage(HttpMethod.Get, "/api/stats");
+        right.Headers.Authorization = new AuthenticationHeaderValue("Bearer", TestService.AdminToken);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await _service.Http.SendAsync(right)).StatusCode);
+
+        var login = await _service.Http.GetAsync("/dashboard/login");
+        Assert.Equal(HttpStatusCode.OK, login.StatusCode); // the form itself is still served
+    }
+
     [Theory]
     [InlineData("/api/stats")]
     [InlineData("/api/jobs")]
