@@ -32,6 +32,24 @@ public sealed class AdminAccessTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, login.StatusCode); // the form itself is still served
     }
 
+    [Fact]
+    public async Task Session_cookie_is_secure_behind_a_local_tls_proxy()
+    {
+        using var session = new AdminSession(_service.Http.BaseAddress!);
+        var form = await session.Http.GetStringAsync("/dashboard/login");
+        var csrf = System.Text.RegularExpressions.Regex.Match(form, "name=\"csrf\" value=\"([^\"]+)\"").Groups[1].Value;
+        using var post = new HttpRequestMessage(HttpMethod.Post, "/dashboard/login")
+        {
+            Content = new FormUrlEncodedContent(new Dictionary<string, string> { ["csrf"] = csrf, ["token"] = TestService.AdminToken }),
+        };
+        post.Headers.Add("X-Forwarded-Proto", "https"); // nginx on this host terminating TLS
+        var response = await session.Http.SendAsync(post);
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        var cookie = Assert.Single(response.Headers.GetValues("Set-Cookie"), c => c.Contains("httponly", StringComparison.OrdinalIgnoreCase));
+        Assert.Contains("secure", cookie, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("samesite=strict", cookie, StringComparison.OrdinalIgnoreCase);
+    }
+
     [Theory]
     [InlineData("/api/stats")]
     [InlineData("/api/jobs")]
