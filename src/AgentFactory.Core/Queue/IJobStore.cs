@@ -72,7 +72,7 @@ public interface IJobStore
     /// <summary>
     /// Housekeeping: deletes completed and cancelled jobs that finished before <paramref name="completedBefore"/>,
     /// and webhook_events received before <paramref name="eventsBefore"/> that no remaining job references
-    /// (heartbeat rows are never pruned). Failed jobs are kept until someone acts on them.
+    /// (a heartbeat row goes when its instance stopped refreshing it that long ago). Failed jobs are kept until someone acts on them.
     /// DateTimeOffset.MinValue keeps everything of that kind. Returns the number of rows deleted.
     /// </summary>
     Task<int> PruneAsync(DateTimeOffset completedBefore, DateTimeOffset eventsBefore, CancellationToken ct);

@@ -368,23 +368,26 @@ public abstract class StoreContractTests : IAsyncLifetime
     }
 
     [StoreFact]
-    public async Task Prune_deletes_old_events_no_remaining_job_references_but_never_heartbeats()
+    public async Task Prune_deletes_old_events_no_remaining_job_references_and_heartbeats_of_instances_long_gone()
     {
         var orphan = await Store.RecordDeliveryAsync(Event("orphan", type: "star"), [], Ct);
         var withPendingJob = await Store.RecordDeliveryAsync(Event("pending-job"), [new NewJob("x", "{}")], Ct);
         var withDoneJob = await Store.RecordDeliveryAsync(Event("done-job"), [new NewJob("y", "{}", Priority: 9)], Ct);
-        await Store.RecordHeartbeatAsync("instance-1", "{}", Ct);
+        await Store.RecordHeartbeatAsync("instance-gone", "{}", Ct);
+        await Store.RecordHeartbeatAsync("instance-alive", "{}", Ct);
         var done = Assert.Single(await Store.ClaimAsync("w", 1, Lease, Ct));
         Assert.Equal(withDoneJob.JobIds.Single(), done.Id);
         await Store.CompleteAsync(done.Lease, null, Ct);
         Time.Advance(TimeSpan.FromDays(31));
         var fresh = await Store.RecordDeliveryAsync(Event("fresh", type: "star"), [], Ct);
+        await Store.RecordHeartbeatAsync("instance-alive", "{}", Ct); // a live instance refreshes its row every tick
 
         var deleted = await Store.PruneAsync(Time.GetUtcNow().AddDays(-7), Time.GetUtcNow().AddDays(-30), Ct);
 
-        Assert.Equal(3, deleted); // the completed job, then both events no job refers to any more
+        Assert.Equal(4, deleted); // the completed job, both events no job refers to any more, the gone instance's heartbeat
         var events = (await Store.ListEventsAsync(new EventQuery(), Ct)).Select(e => e.Id).Order();
         var heartbeat = Assert.Single(await Store.ListEventsAsync(new EventQuery("heartbeat"), Ct));
+        Assert.Equal("instance-alive", heartbeat.DeliveryId);
         Assert.Equal(new[] { withPendingJob.EventId, fresh.EventId, heartbeat.Id }.Order(), events);
         Assert.DoesNotContain(orphan.EventId, events);
         Assert.Equal(withPendingJob.EventId, (await Store.GetJobAsync(withPendingJob.JobIds.Single(), Ct))!.EventId);
