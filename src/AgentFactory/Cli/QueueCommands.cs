@@ -37,6 +37,11 @@ public static class QueueCommands
                 return ExitCodes.Usage;
             }
             var type = parse.GetValue(jobType)!;
+            if ((Ingest.ManualTrigger.ValidateJobType(type) ?? Ingest.ManualTrigger.ValidatePriority(parse.GetValue(priority))) is { } problem)
+            {
+                await Console.Error.WriteLineAsync(problem);
+                return ExitCodes.Usage;
+            }
             var settings = routing.SettingsFor(type);
             var result = await store.RecordDeliveryAsync(
                 new NewWebhookEvent(Guid.NewGuid().ToString(), "manual", "manual", null, null, json),

@@ -41,8 +41,9 @@ public static class SettingsLoader
         };
         if (Get(env, "INSTANCE_NAME") is { } name) o.InstanceName = name;
 
+        if (o.LogLevel == "WARN") o.LogLevel = "WARNING";
         if (o.LogLevel is not ("TRACE" or "DEBUG" or "INFO" or "WARNING" or "ERROR" or "CRITICAL"))
-            errors.Add($"ORCHESTRATOR_LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL (got '{o.LogLevel}').");
+            errors.Add($"ORCHESTRATOR_LOG_LEVEL must be one of TRACE, DEBUG, INFO, WARNING, ERROR, CRITICAL (got '{o.LogLevel}').");
         if (o.LogFormat is not ("text" or "json"))
             errors.Add($"LOG_FORMAT must be 'text' or 'json' (got '{o.LogFormat}').");
         if (o.RetryMaxDelay < o.RetryBaseDelay)

@@ -50,10 +50,10 @@ public static partial class ManualTrigger
         }
 
         var jobType = string.IsNullOrWhiteSpace(request.job_type) ? DefaultJobType : request.job_type.Trim();
-        if (!JobTypeName().IsMatch(jobType))
-            return Problems.Of(StatusCodes.Status400BadRequest, "bad_job_type", "job_type must be 1–100 characters of letters, digits, '_', '-', '.' or ':'.");
-        if (request.priority is < -1000 or > 1000)
-            return Problems.Of(StatusCodes.Status400BadRequest, "bad_priority", "priority must be a whole number from -1000 to 1000 (higher runs first).");
+        if (ValidateJobType(jobType) is { } typeProblem)
+            return Problems.Of(StatusCodes.Status400BadRequest, "bad_job_type", typeProblem);
+        if (ValidatePriority(request.priority ?? 0) is { } priorityProblem)
+            return Problems.Of(StatusCodes.Status400BadRequest, "bad_priority", priorityProblem);
         var payload = request.payload is { ValueKind: not JsonValueKind.Undefined and not JsonValueKind.Null } p ? p.GetRawText() : "{}";
 
         var settings = routing.SettingsFor(jobType);
@@ -76,6 +76,13 @@ public static partial class ManualTrigger
             return Problems.StoreUnavailable(http);
         }
     }
+
+    /// <summary>Null when the job type is acceptable, else the reason (shared by the endpoint and `agentfactory trigger`).</summary>
+    public static string? ValidateJobType(string jobType) => JobTypeName().IsMatch(jobType)
+        ? null : "job_type must be 1–100 characters of letters, digits, '_', '-', '.' or ':'.";
+
+    public static string? ValidatePriority(int priority) => priority is >= -1000 and <= 1000
+        ? null : "priority must be a whole number from -1000 to 1000 (higher runs first).";
 
     /// <summary>Constant-time comparison of "Bearer &lt;token&gt;" with the configured token.</summary>
     public static bool Authorized(string header, string token)

@@ -120,6 +120,18 @@ public sealed class CliTests : IDisposable
     }
 
     [Fact]
+    public async Task Trigger_refuses_what_the_manual_endpoint_refuses()
+    {
+        Assert.Equal(ExitCodes.Ok, (await Run("migrate")).Exit);
+        var (exit, _, err) = await Run("trigger", "rm -rf /");
+        Assert.Equal(ExitCodes.Usage, exit);
+        Assert.Contains("job_type must be", err, StringComparison.Ordinal);
+        (exit, _, err) = await Run("trigger", "ok", "--priority", "5000");
+        Assert.Equal(ExitCodes.Usage, exit);
+        Assert.Contains("priority must be", err, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Secret_prints_a_strong_url_safe_secret()
     {
         var (exit, output, _) = await Run("secret");
