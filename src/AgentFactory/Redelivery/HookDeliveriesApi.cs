@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Web;
 using AgentFactory.Agents.GitHub;
+using AgentFactory.Hosting;
 using Octokit;
 
 namespace AgentFactory.Redelivery;
@@ -15,21 +16,19 @@ public sealed class HookDeliveriesApi(GitHubClients clients)
 {
     private const string Accept = "application/vnd.github+json";
 
-    /// <summary>What authenticates requests for <paramref name="target"/>, or why nothing can (naming the settings).</summary>
-    public async Task<(Func<IConnection>? Connect, string Credential)> ConnectAsync(HookTarget target, CancellationToken ct)
+    /// <summary>What authenticates requests for <paramref name="target"/> and its name for messages; a <see cref="SettingsException"/> naming the settings when nothing can.</summary>
+    public async Task<(Func<IConnection> Connect, string Credential)> ConnectAsync(HookTarget target, CancellationToken ct)
     {
         if (target.Kind == HookKind.App)
         {
             return clients.HasApp
-                ? (clients.AppConnection, $"GitHub App {clients.Settings.AppId} (JWT)")
-                : (null, "the App's hook needs the App's own credentials: set GITHUB_APP_ID + GITHUB_APP_PRIVATE_KEY (a token cannot read /app/hook)");
+                ? (clients.AppConnection, $"the JWT of GitHub App {clients.Settings.AppId}")
+                : throw new SettingsException($"Cannot read the deliveries of {target}: the App's hook needs the App's own credentials: set GITHUB_APP_ID + GITHUB_APP_PRIVATE_KEY (a token cannot read /app/hook).");
         }
-        var service = await clients.ServiceConnectionAsync(ct);
-        return service is { } s
-            ? (() => s.Connection, s.Credential)
-            : (null, clients.HasApp
-                ? "set GITHUB_TOKEN, or GITHUB_APP_INSTALLATION_ID for the App installation that may read this hook"
-                : "set GITHUB_TOKEN or GITHUB_APP_ID + GITHUB_APP_PRIVATE_KEY (with GITHUB_APP_INSTALLATION_ID)");
+        if (await clients.ServiceConnectionAsync(ct) is { } service) return (() => service.Connection, service.Credential);
+        throw new SettingsException($"Cannot read the deliveries of {target}: " + (clients.HasApp
+            ? "set GITHUB_TOKEN, or GITHUB_APP_INSTALLATION_ID for the App installation that may read this hook."
+            : "set GITHUB_TOKEN or GITHUB_APP_ID + GITHUB_APP_PRIVATE_KEY (with GITHUB_APP_INSTALLATION_ID)."));
     }
 
     /// <summary>

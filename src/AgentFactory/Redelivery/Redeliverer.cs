@@ -1,7 +1,6 @@
 using System.Net;
 using AgentFactory.Agents;
 using AgentFactory.Agents.GitHub;
-using AgentFactory.Hosting;
 using AgentFactory.Queue;
 using Octokit;
 
@@ -23,10 +22,10 @@ public sealed class Redeliverer(HookDeliveriesApi api, IJobStore store)
 {
     public async Task<RedeliveryReport> RunAsync(HookTarget target, DateTimeOffset since, bool dryRun, Action<string>? progress, CancellationToken ct)
     {
-        var (connect, credential) = await api.ConnectAsync(target, ct);
-        if (connect is null) throw new SettingsException($"Cannot read the deliveries of {target}: {credential}.");
+        var credential = "the credentials";
         try
         {
+            (var connect, credential) = await api.ConnectAsync(target, ct);
             var deliveries = await api.ListSinceAsync(connect, target, since,
                 (page, count) => progress?.Invoke($"{target}: page {page} read, {count} deliveries since {since:u}"), ct);
             var guids = deliveries.Select(d => d.Guid).Where(g => g.Length > 0).Distinct(StringComparer.Ordinal).ToList();
