@@ -91,6 +91,13 @@ public interface IJobStore
 
     /// <summary>For each given event id, the ids of the jobs it produced (ascending); events without jobs are left out.</summary>
     Task<IReadOnlyDictionary<long, IReadOnlyList<long>>> ListJobIdsByEventAsync(IReadOnlyCollection<long> eventIds, CancellationToken ct);
+
+    /// <summary>
+    /// Which of the given delivery ids (X-GitHub-Delivery) are stored in webhook_events for the hook
+    /// <paramref name="hookId"/> or with no hook id (a proxy that dropped X-GitHub-Hook-ID);
+    /// a null <paramref name="hookId"/> matches any hook. Used to find deliveries GitHub should redeliver.
+    /// </summary>
+    Task<IReadOnlySet<string>> FindStoredDeliveriesAsync(string? hookId, IReadOnlyCollection<string> deliveryIds, CancellationToken ct);
 }
 
 /// <summary>A delivery and the jobs routing made of it.</summary>

@@ -26,12 +26,16 @@ public static class AgentServices
         var github = GitHubSettings.Load(reader);
         var llm = LlmSettings.Load(reader);
         var notify = NotifySettings.Load(reader);
+        var redelivery = Redelivery.RedeliverySettings.Load(reader, github);
         reader.ThrowIfErrors();
         services.AddSingleton(github);
         services.AddSingleton(llm);
         services.AddSingleton(notify);
+        services.AddSingleton(redelivery);
 
         services.AddSingleton<GitHubClients>();
+        services.AddSingleton<Redelivery.HookDeliveriesApi>();
+        services.AddSingleton<Redelivery.Redeliverer>();
         services.AddSingleton<ILlm>(sp => new OpenAiLlm(sp.GetRequiredService<LlmSettings>()));
         services.AddSingleton<Worktrees>();
         services.AddSingleton(sp => NotifiersFor(sp.GetRequiredService<NotifySettings>()));

@@ -14,6 +14,7 @@ public static class CliApp
         root.Subcommands.Add(StatsCommand.Create());
         root.Subcommands.Add(SecretCommand.Create());
         root.Subcommands.Add(DoctorCommand.Create());
+        root.Subcommands.Add(RedeliverCommand.Create());
 
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)

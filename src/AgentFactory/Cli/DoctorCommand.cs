@@ -10,13 +10,13 @@ using Microsoft.Extensions.DependencyInjection;
 namespace AgentFactory.Cli;
 
 /// <summary>
-/// `agentfactory doctor`: checks what usually goes wrong — settings, routing, secrets, data directory,
+/// `agentfactory doctor`: checks what usually goes wrong — settings, routing, GitHub credentials, secrets, data directory,
 /// database, orchestrator heartbeat, git working copy — and says how to fix each problem.
 /// Exit 0 when nothing is wrong (warnings allowed), 1 otherwise.
 /// </summary>
 public static class DoctorCommand
 {
-    private enum Level { Ok, Warn, Fail }
+    internal enum Level { Ok, Warn, Fail }
 
     public static Command Create()
     {
@@ -48,6 +48,7 @@ public static class DoctorCommand
         }
 
         CheckRouting(options, Report);
+        await DoctorGitHubCheck.RunAsync(Report, ct);
         CheckSecrets(options, Report);
         CheckDataDirectory(options, Report);
         await CheckDatabaseAsync(options, Report, ct);

@@ -37,6 +37,8 @@ public static class ServiceRegistration
             services.AddSingleton<Orchestrator>();
             services.AddHostedService(sp => sp.GetRequiredService<Orchestrator>());
             services.AddHostedService<Maintenance>();
+            services.AddSingleton<Redelivery.RedeliverySchedule>();
+            services.AddHostedService(sp => sp.GetRequiredService<Redelivery.RedeliverySchedule>());
             if (options.DatabaseUrl is null) services.AddHostedService<SqliteChangeWatcher>();
             else services.AddHostedService<PostgresChangeListener>();
         }

@@ -83,4 +83,52 @@ public sealed class DoctorTests : IDisposable
         Assert.Contains("FAIL  database:", output, StringComparison.Ordinal);
         Assert.Contains("fix: check that", output, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Accepted_github_token_is_reported_ok_and_a_rejected_one_is_a_problem_with_the_fix()
+    {
+        await using var github = await AgentFactory.Tests.Support.Fakes.FakeGitHubHooks.StartAsync("ghp_good");
+        var (exit, output, _) = await Doctor(new() { ["GITHUB_TOKEN"] = "ghp_good", ["GITHUB_API_URL"] = github.ApiUrl.ToString() });
+        Assert.Equal(ExitCodes.Ok, exit);
+        Assert.Contains("ok    GitHub accepts GITHUB_TOKEN", output, StringComparison.Ordinal);
+        Assert.Contains("/rate_limit", Assert.Single(github.Requests).Path, StringComparison.Ordinal);
+
+        (exit, output, _) = await Doctor(new() { ["GITHUB_TOKEN"] = "ghp_revoked", ["GITHUB_API_URL"] = github.ApiUrl.ToString() });
+        Assert.Equal(ExitCodes.Failure, exit);
+        Assert.Contains("FAIL  GitHub rejected GITHUB_TOKEN", output, StringComparison.Ordinal);
+        Assert.Contains("fix: create a new token and set GITHUB_TOKEN", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Github_app_credentials_are_checked_with_the_app_jwt()
+    {
+        await using var github = await AgentFactory.Tests.Support.Fakes.FakeGitHubHooks.StartAsync();
+        using var key = System.Security.Cryptography.RSA.Create(2048);
+        github.AppId = 4242;
+        github.AppPublicKey = key;
+        var (exit, output, _) = await Doctor(new()
+        {
+            ["GITHUB_APP_ID"] = "4242", ["GITHUB_APP_PRIVATE_KEY"] = key.ExportRSAPrivateKeyPem(), ["GITHUB_API_URL"] = github.ApiUrl.ToString(),
+        });
+        Assert.Equal(ExitCodes.Ok, exit);
+        Assert.Contains("GitHub accepts GitHub App 4242", output, StringComparison.Ordinal);
+        Assert.StartsWith("Bearer ", Assert.Single(github.Requests).Authorization, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Github_agents_without_credentials_are_a_warning_naming_the_variables()
+    {
+        var (exit, output, _) = await Doctor();
+        Assert.Equal(ExitCodes.Ok, exit);
+        Assert.Matches(@"warn  GitHub: agents .* need GitHub access but no credentials are set", output);
+        Assert.Contains("set GITHUB_TOKEN, or GITHUB_APP_ID + GITHUB_APP_PRIVATE_KEY", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Unreachable_github_is_a_warning_not_a_problem()
+    {
+        var (exit, output, _) = await Doctor(new() { ["GITHUB_TOKEN"] = "ghp_x", ["GITHUB_API_URL"] = $"http://127.0.0.1:{AgentFactory.Tests.Support.Cli.FreePort()}/" });
+        Assert.Equal(ExitCodes.Ok, exit);
+        Assert.Contains("warn  GitHub: could not check GITHUB_TOKEN", output, StringComparison.Ordinal);
+    }
 }

@@ -165,5 +165,6 @@ public sealed class StoreDownTests : IAsyncLifetime
         public Task<IReadOnlyList<JobTypeCount>> CountJobsByTypeAsync(CancellationToken ct) => throw Down();
         public Task<IReadOnlyList<FinishedJobsBucket>> CountFinishedJobsAsync(DateTimeOffset s, TimeSpan b, CancellationToken ct) => throw Down();
         public Task<IReadOnlyDictionary<long, IReadOnlyList<long>>> ListJobIdsByEventAsync(IReadOnlyCollection<long> e, CancellationToken ct) => throw Down();
+        public Task<IReadOnlySet<string>> FindStoredDeliveriesAsync(string? h, IReadOnlyCollection<string> d, CancellationToken ct) => throw Down();
     }
 }

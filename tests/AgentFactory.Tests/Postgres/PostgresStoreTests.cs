@@ -47,6 +47,24 @@ public sealed class PostgresStoreTests : IAsyncLifetime
     }
 
     [PostgresFact]
+    public async Task Exclusive_run_skips_while_another_instance_holds_the_lock_and_releases_it_after()
+    {
+        await using var other = new PostgresJobStore(_db.ConnectionString, TimeProvider.System, new QueueSignal());
+        var inside = new TaskCompletionSource();
+        var release = new TaskCompletionSource();
+        var holder = _store.TryRunExclusiveAsync(42, async _ => { inside.SetResult(); await release.Task; }, Ct);
+        await inside.Task;
+
+        var ran = false;
+        Assert.False(await other.TryRunExclusiveAsync(42, _ => { ran = true; return Task.CompletedTask; }, Ct));
+        Assert.False(ran);
+        release.SetResult();
+        Assert.True(await holder);
+        Assert.True(await other.TryRunExclusiveAsync(42, _ => { ran = true; return Task.CompletedTask; }, Ct));
+        Assert.True(ran);
+    }
+
+    [PostgresFact]
     public async Task Renewal_of_many_leases_keeps_only_those_still_held()
     {
         for (var i = 0; i < 5; i++) await _store.EnqueueAsync(new NewJob("t", "{}"), Ct);

@@ -71,6 +71,19 @@ public abstract class StoreContractTests : IAsyncLifetime
     }
 
     [StoreFact]
+    public async Task FindStoredDeliveries_matches_the_hook_or_no_hook_and_ignores_other_hooks()
+    {
+        await Store.RecordDeliveryAsync(Event("g1", "42"), [], Ct);
+        await Store.RecordDeliveryAsync(Event("g2", ""), [], Ct);
+        await Store.RecordDeliveryAsync(Event("g3", "7"), [], Ct);
+        string[] asked = ["g1", "g2", "g3", "missing"];
+
+        Assert.Equal(["g1", "g2"], (await Store.FindStoredDeliveriesAsync("42", asked, Ct)).Order());
+        Assert.Equal(["g1", "g2", "g3"], (await Store.FindStoredDeliveriesAsync(null, asked, Ct)).Order());
+        Assert.Empty(await Store.FindStoredDeliveriesAsync("42", [], Ct));
+    }
+
+    [StoreFact]
     public async Task RecordDelivery_concurrent_redeliveries_make_exactly_one_job()
     {
         var results = await Task.WhenAll(Enumerable.Range(0, 16).Select(_ =>

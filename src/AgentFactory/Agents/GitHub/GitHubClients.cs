@@ -59,22 +59,25 @@ public sealed partial class GitHubClients : IDisposable
 
     private async Task<string> TokenForAsync(AgentJob job, CancellationToken ct)
     {
-        if (_settings.AppId is not { } appId || _appKey is null) return _settings.Token!;
+        if (_settings.AppId is null || _appKey is null) return _settings.Token!;
         long? installation = long.TryParse(job.PayloadString("installation.id"), out var id) ? id : _settings.AppInstallationId;
         if (installation is not { } installationId)
         {
             return _settings.Token ?? throw new PermanentAgentException(
                 "The event names no installation (installation.id) and GITHUB_APP_INSTALLATION_ID is not set, so the GitHub App cannot act. Set GITHUB_APP_INSTALLATION_ID for manual jobs.");
         }
-        if (Fresh(installationId) is { } cached) return cached;
+        return await InstallationTokenAsync(installationId, ct);
+    }
 
+    private async Task<string> InstallationTokenAsync(long installationId, CancellationToken ct)
+    {
+        if (Fresh(installationId) is { } cached) return cached;
         await _tokenGate.WaitAsync(ct);
         try
         {
             if (Fresh(installationId) is { } again) return again;
-            var jwt = GitHubAppJwt.Create(appId, _appKey, _time.GetUtcNow());
-            var appClient = Client(new Credentials(jwt, AuthenticationType.Bearer));
-            var token = await GitHubCall.RunAsync($"creating an access token for installation {installationId} of GitHub App {appId}",
+            var appClient = new GitHubClient(AppConnection());
+            var token = await GitHubCall.RunAsync($"creating an access token for installation {installationId} of GitHub App {_settings.AppId}",
                 () => appClient.GitHubApps.CreateInstallationToken(installationId), ct);
             _installationTokens[installationId] = token;
             LogInstallationToken(_log, installationId, token.ExpiresAt);
@@ -86,13 +89,34 @@ public sealed partial class GitHubClients : IDisposable
         }
     }
 
+    /// <summary>
+    /// A connection for work outside a job (redeliver, doctor): GITHUB_TOKEN when set, else the App's
+    /// installation GITHUB_APP_INSTALLATION_ID. Null when neither is configured.
+    /// </summary>
+    public async Task<(IConnection Connection, string Credential)?> ServiceConnectionAsync(CancellationToken ct)
+    {
+        if (_settings.Token is { } token) return (Connection(new Credentials(token)), "GITHUB_TOKEN");
+        if (_appKey is null || _settings.AppInstallationId is not { } installationId) return null;
+        return (Connection(new Credentials(await InstallationTokenAsync(installationId, ct))), $"GitHub App {_settings.AppId} installation {installationId}");
+    }
+
+    /// <summary>Authenticated as the App itself with a fresh JWT (valid 9 minutes): the /app endpoints.</summary>
+    public IConnection AppConnection()
+    {
+        if (_settings.AppId is not { } appId || _appKey is null)
+            throw new InvalidOperationException("GitHub App credentials are not configured.");
+        return Connection(new Credentials(GitHubAppJwt.Create(appId, _appKey, _time.GetUtcNow()), AuthenticationType.Bearer));
+    }
+
+    public bool HasApp => _appKey is not null;
+
     private string? Fresh(long installationId) =>
         _installationTokens.TryGetValue(installationId, out var t) && t.ExpiresAt - _time.GetUtcNow() > RefreshBefore ? t.Token : null;
 
-    private GitHubClient Client(Credentials credentials)
-    {
-        return new GitHubClient(new Connection(Product, _settings.ApiUrl, new InMemoryCredentialStore(credentials), _http, new SimpleJsonSerializer()));
-    }
+    private GitHubClient Client(Credentials credentials) => new(Connection(credentials));
+
+    private Connection Connection(Credentials credentials) =>
+        new(Product, _settings.ApiUrl, new InMemoryCredentialStore(credentials), _http, new SimpleJsonSerializer());
 
     public void Dispose()
     {

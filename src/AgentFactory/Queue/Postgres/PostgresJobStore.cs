@@ -335,6 +335,43 @@ public sealed class PostgresJobStore : IJobStore, IAsyncDisposable, IDisposable
             return map;
         }, ct);
 
+    public Task<IReadOnlySet<string>> FindStoredDeliveriesAsync(string? hookId, IReadOnlyCollection<string> deliveryIds, CancellationToken ct) =>
+        RunAsync<IReadOnlySet<string>>(async conn =>
+        {
+            var found = new HashSet<string>(StringComparer.Ordinal);
+            if (deliveryIds.Count == 0) return found;
+            await using var cmd = Command(conn, null, "stored_deliveries");
+            cmd.Parameters.Add(P("hook_id", NpgsqlDbType.Text, hookId));
+            cmd.Parameters.Add(P("delivery_ids", NpgsqlDbType.Array | NpgsqlDbType.Text, deliveryIds.ToArray()));
+            await using var r = await cmd.ExecuteReaderAsync(ct);
+            while (await r.ReadAsync(ct)) found.Add(r.GetString(0));
+            return found;
+        }, ct);
+
+    /// <summary>
+    /// Runs <paramref name="work"/> while holding the session advisory lock <paramref name="key"/>, so
+    /// that one instance at a time does it; false (without running it) when another instance holds it.
+    /// </summary>
+    public Task<bool> TryRunExclusiveAsync(long key, Func<CancellationToken, Task> work, CancellationToken ct) => RunAsync(async conn =>
+    {
+        await using (var take = Command(conn, null, "session_lock"))
+        {
+            take.Parameters.Add(P("key", NpgsqlDbType.Bigint, key));
+            if (await take.ExecuteScalarAsync(ct) is not true) return false;
+        }
+        try
+        {
+            await work(ct);
+        }
+        finally
+        {
+            await using var release = Command(conn, null, "session_unlock");
+            release.Parameters.Add(P("key", NpgsqlDbType.Bigint, key));
+            await release.ExecuteScalarAsync(CancellationToken.None);
+        }
+        return true;
+    }, ct);
+
     public Task<int> PruneAsync(DateTimeOffset completedBefore, DateTimeOffset eventsBefore, CancellationToken ct) => InTransactionAsync(async (conn, tx) =>
     {
         await using (var lockCmd = Command(conn, tx, "prune_lock"))

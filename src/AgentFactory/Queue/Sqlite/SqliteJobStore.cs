@@ -373,6 +373,19 @@ public sealed class SqliteJobStore : IJobStore, IDisposable
             return map;
         }, ct);
 
+    public Task<IReadOnlySet<string>> FindStoredDeliveriesAsync(string? hookId, IReadOnlyCollection<string> deliveryIds, CancellationToken ct) =>
+        ReadAsync<IReadOnlySet<string>>(async conn =>
+        {
+            var found = new HashSet<string>(StringComparer.Ordinal);
+            if (deliveryIds.Count == 0) return found;
+            await using var cmd = Command(conn, null, SqlScripts.Get(Driver, "stored_deliveries"));
+            cmd.Parameters.AddWithValue("@hook_id", (object?)hookId ?? DBNull.Value);
+            cmd.Parameters.AddWithValue("@delivery_ids", JsonSerializer.Serialize(deliveryIds));
+            await using var r = await cmd.ExecuteReaderAsync(ct);
+            while (await r.ReadAsync(ct)) found.Add(r.GetString(0));
+            return found;
+        }, ct);
+
     /// <summary>Has any connection committed since the last call? Lets a separate process notice new jobs cheaply.</summary>
     public async Task<long> DataVersionAsync(SqliteConnection conn, CancellationToken ct)
     {

@@ -203,16 +203,19 @@ public sealed class FakeGitHub : FakeServer
     private static async Task<JsonObject> BodyOf(HttpRequest request) =>
         JsonNode.Parse(await new StreamReader(request.Body).ReadToEndAsync())!.AsObject();
 
-    private bool ValidAppJwt(string authorization)
+    private bool ValidAppJwt(string authorization) => ValidAppJwt(authorization, AppId, AppPublicKey);
+
+    /// <summary>An "Authorization: Bearer JWT" header signed by the App's key, issued by the App and not expired.</summary>
+    internal static bool ValidAppJwt(string authorization, long? appId, RSA? appPublicKey)
     {
-        if (AppPublicKey is null || !authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)) return false;
+        if (appPublicKey is null || !authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)) return false;
         var parts = authorization[7..].Split('.');
         if (parts.Length != 3) return false;
-        var signed = AppPublicKey.VerifyData(Encoding.ASCII.GetBytes(parts[0] + "." + parts[1]), System.Buffers.Text.Base64Url.DecodeFromChars(parts[2]),
+        var signed = appPublicKey.VerifyData(Encoding.ASCII.GetBytes(parts[0] + "." + parts[1]), System.Buffers.Text.Base64Url.DecodeFromChars(parts[2]),
             HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
         var claims = JsonNode.Parse(System.Buffers.Text.Base64Url.DecodeFromChars(parts[1]))!;
         var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
-        return signed && claims["iss"]!.GetValue<long>() == AppId && claims["exp"]!.GetValue<long>() > now && claims["iat"]!.GetValue<long>() <= now;
+        return signed && claims["iss"]!.GetValue<long>() == appId && claims["exp"]!.GetValue<long>() > now && claims["iat"]!.GetValue<long>() <= now;
     }
 
     private static JsonObject CommitJson(string sha, string message, JsonArray? files)
