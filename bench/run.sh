@@ -7,7 +7,9 @@
 #   bench/run.sh queue           queue only (service, graphile-worker, pg-boss)
 #   bench/run.sh growth          queue with 1 M finished jobs, and 1/2/4 orchestrators
 #   --quick                      shorter runs, one repetition (a smoke test, not figures to quote)
-#   --runs N                     repetitions per figure (median is reported; default 3)
+#   --runs N                     repetitions per figure (median is reported; default 3; growth runs once)
+#   --duration S / --jobs N      wrk seconds per ingest run (15) / jobs per queue throughput run (20000)
+#   BENCH_MAX_WAIT=S             longest wait for the load average to fall to 1.5 before a figure (600 s)
 #
 # Everything listens on 127.0.0.1 only; every loop is bounded in time and count.
 set -euo pipefail
@@ -20,10 +22,13 @@ DURATION=15
 JOBS=20000
 LAT_JOBS=500
 PREFILL=1000000
+PGBOSS_JOBS=1000 # pg-boss at the settings (batch 10, 0.5 s poll) runs ~20 jobs/s here: keep its run bounded
 while [[ $# -gt 0 ]]; do
   case $1 in
-    --quick) RUNS=1; DURATION=5; JOBS=5000; LAT_JOBS=100; PREFILL=100000 ;;
+    --quick) RUNS=1; DURATION=5; JOBS=5000; LAT_JOBS=100; PREFILL=100000; PGBOSS_JOBS=200 ;;
     --runs) RUNS=$2; shift ;;
+    --duration) DURATION=$2; shift ;;
+    --jobs) JOBS=$2; shift ;;
     ingest|queue|growth) SCENARIOS+=("$1") ;;
     *) echo "unknown argument: $1" >&2; exit 2 ;;
   esac
@@ -43,16 +48,17 @@ mkdir -p "$OUT"
 log() { echo "[bench $(date -u +%T)] $*" >&2; }
 load1() { cut -d' ' -f1 /proc/loadavg; }
 
-# Waits (up to 10 minutes, polling every 30 s) for the 1-minute load average to fall to 1.5: the
+# Waits (up to BENCH_MAX_WAIT, 10 minutes by default, polling every 30 s) for the 1-minute load average to fall to 1.5: the
 # machine is shared with builds and tests, and a busy machine makes the figures meaningless.
 wait_quiet() {
-  local i
-  for ((i = 0; i < 20; i++)); do
+  local waited=0
+  while ((waited < ${BENCH_MAX_WAIT:-600})); do
     awk -v l="$(load1)" 'BEGIN { exit !(l <= 1.5) }' && return 0
     log "load average $(load1) > 1.5; waiting"
     sleep 30
+    waited=$((waited + 30))
   done
-  log "still busy after 10 minutes (load $(load1)); measuring anyway, the load is recorded"
+  log "still busy after ${waited} s (load $(load1)); measuring anyway, the load is recorded"
 }
 
 # --- install ------------------------------------------------------------------------------------
@@ -99,6 +105,7 @@ cleanup() {
   stop_pg
 }
 trap cleanup EXIT
+trap 'exit 130' INT TERM
 PSQL() { "$PG_BIN/psql" -X -q -t -A -h 127.0.0.1 -p $PG_PORT -U postgres "$@"; }
 new_db() { PSQL -d postgres -c "DROP DATABASE IF EXISTS $1 WITH (FORCE)" -c "CREATE DATABASE $1"; echo "postgres://postgres@127.0.0.1:$PG_PORT/$1"; }
 
@@ -196,20 +203,21 @@ bench_queue() {
     queue_af agentfactory-sqlite --mode latency --jobs $LAT_JOBS
     queue_node graphile throughput $JOBS
     queue_node graphile latency $LAT_JOBS
-    queue_node pgboss throughput $JOBS
+    queue_node pgboss throughput $PGBOSS_JOBS
     queue_node pgboss latency $LAT_JOBS
   done
 }
 
 bench_growth() {
   local r url k
-  for ((r = 1; r <= RUNS; r++)); do
+  local r=1
+  {
     for k in 1 2 4; do
       url=$(new_db af_growth); queue_af "agentfactory-postgres-x$k" --mode throughput --database-url "$url" --jobs $JOBS --orchestrators $k
     done
     url=$(new_db af_growth); queue_af agentfactory-postgres-prefilled --mode throughput --database-url "$url" --jobs $JOBS --prefill $PREFILL
     url=$(new_db af_growth); queue_af agentfactory-postgres-prefilled --mode latency --database-url "$url" --jobs $LAT_JOBS --prefill $PREFILL
-  done
+  }
 }
 
 install_tools

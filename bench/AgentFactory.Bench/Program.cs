@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text.Json;
 using AgentFactory.Agents;
+using AgentFactory.Events;
 using AgentFactory.Hosting;
 using AgentFactory.Jobs;
 using AgentFactory.Options;
@@ -70,10 +71,16 @@ var result = new Dictionary<string, object?>
 
 if (mode == "throughput")
 {
-    // Enqueue in parallel batches of single inserts (the public API), before any orchestrator runs.
+    // Enqueue through the ingest path (deliveries of one job each, 500 per transaction) before any orchestrator runs.
     var sw = Stopwatch.StartNew();
-    await Parallel.ForAsync(0, jobs, new ParallelOptions { MaxDegreeOfParallelism = 16 },
-        async (_, ct) => await store.EnqueueAsync(new NewJob("noop", payload, 0, 1), ct));
+    var runId = Guid.NewGuid().ToString("N")[..8];
+    for (var i = 0; i < jobs; i += 500)
+    {
+        var batch = Enumerable.Range(i, Math.Min(500, jobs - i))
+            .Select(k => new DeliveryRecord(new NewWebhookEvent($"{runId}-{k}", "bench", "bench", null, null, payload), [new NewJob("noop", payload, 0, 1)]))
+            .ToList();
+        await store.RecordDeliveriesAsync(batch, CancellationToken.None);
+    }
     result["enqueue_seconds"] = sw.Elapsed.TotalSeconds;
     probe.Expect(jobs);
     var hosts = Enumerable.Range(0, orchestrators).Select(i => BuildHost($"bench-{i}")).ToList();

@@ -15,8 +15,10 @@ let started = 0;
 let onStart = null;
 const deadline = Date.now() + 5 * 60 * 1000;
 
+// Done when every handler has run and no job is left unfinished (both peers may delete finished rows).
 async function waitFor(sql, target) {
   while (Date.now() < deadline) {
+    if (started < n) { await sleep(5); continue; }
     const { rows } = await pool.query(sql);
     if (Number(rows[0].c) === target) return true;
     await sleep(20);
@@ -25,11 +27,12 @@ async function waitFor(sql, target) {
 }
 
 async function graphile() {
-  const { run, makeWorkerUtils } = await import('graphile-worker');
-  const utils = await makeWorkerUtils({ connectionString: url });
+  const { run, makeWorkerUtils, Logger } = await import('graphile-worker');
+  const logger = new Logger(() => () => {}); // its per-job INFO lines would cost more than the jobs
+  const utils = await makeWorkerUtils({ connectionString: url, logger });
   await utils.migrate();
   const taskList = { noop: async () => { started++; if (onStart) { const f = onStart; onStart = null; f(now()); } } };
-  const opts = { connectionString: url, concurrency: 10, noHandleSignals: true, pollInterval: 2000, taskList, logger: undefined };
+  const opts = { connectionString: url, concurrency: 10, noHandleSignals: true, pollInterval: 2000, taskList, logger };
   if (mode === 'throughput') {
     for (let i = 0; i < n; i += 1000)
       await utils.addJobs(Array.from({ length: Math.min(1000, n - i) }, () => ({ identifier: 'noop', payload: {} })));
@@ -58,19 +61,19 @@ async function graphile() {
 }
 
 async function pgboss() {
-  const { default: PgBoss } = await import('pg-boss');
-  const boss = new PgBoss({ connectionString: url, supervise: false, schedule: false });
+  const { PgBoss } = await import('pg-boss');
+  const boss = new PgBoss({ connectionString: url, supervise: false, schedule: false, useListenNotify: true });
   boss.on('error', (e) => console.error(e));
   await boss.start();
-  await boss.createQueue('noop');
-  const workOpts = { batchSize: 10, pollingIntervalSeconds: 0.5 };
+  await boss.createQueue('noop', { notify: true });
+  const workOpts = { batchSize: 10, pollingIntervalSeconds: 0.5, notifyPollingIntervalSeconds: 0.5 };
   const handler = async (jobs) => { started += jobs.length; if (onStart) { const f = onStart; onStart = null; f(now()); } };
   if (mode === 'throughput') {
     for (let i = 0; i < n; i += 1000)
-      await boss.insert(Array.from({ length: Math.min(1000, n - i) }, () => ({ name: 'noop', data: {} })));
+      await boss.insert('noop', Array.from({ length: Math.min(1000, n - i) }, () => ({ data: {} })));
     const t0 = now();
     await boss.work('noop', workOpts, handler);
-    const ok = await waitFor(`select count(*) as c from pgboss.job where name = 'noop' and state = 'completed'`, n);
+    const ok = await waitFor(`select count(*) as c from pgboss.job where name = 'noop' and state in ('created', 'retry', 'active')`, 0);
     const seconds = (now() - t0) / 1000;
     await boss.stop({ graceful: false, wait: false });
     return { completed: n, seconds, jobs_per_second: n / seconds, timed_out: !ok, batch: 10, poll_s: 0.5 };
