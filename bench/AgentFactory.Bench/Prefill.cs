@@ -9,7 +9,8 @@ static class Prefill
         if (databaseUrl is null) throw new NotSupportedException("--prefill is implemented for PostgreSQL only");
         _ = store;
         _ = sqlitePath;
-        await using var conn = new NpgsqlConnection(databaseUrl);
+        // DATABASE_URL may be a postgres:// URL: parse it as the service does.
+        await using var conn = new NpgsqlConnection(AgentFactory.Queue.Postgres.PostgresConnectionString.Parse(databaseUrl).ConnectionString);
         await conn.OpenAsync();
         await using (var cmd = new NpgsqlCommand("""
             INSERT INTO agent_jobs (job_type, payload, status, attempt, max_attempts, created_at, scheduled_at, started_at, completed_at, output)
