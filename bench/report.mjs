@@ -6,7 +6,7 @@ import path from 'node:path';
 const dir = process.argv[2];
 const lines = (f) => (fs.existsSync(path.join(dir, f)) ? fs.readFileSync(path.join(dir, f), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)) : []);
 const machine = JSON.parse(fs.readFileSync(path.join(dir, 'machine.json'), 'utf8'));
-const median = (xs) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
+const median = (xs) => { if (!xs.length) return undefined; const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
 const fmt = (x, d = 0) => (x === undefined || Number.isNaN(x) ? '–' : x.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d }));
 const ratio = (a, b) => (a && b ? `${(a / b).toFixed(2)}×` : '–');
 const loads = (rs) => rs.map((r) => r.load1_before).join(', ');
@@ -42,9 +42,10 @@ if (queue.length) {
   const sel = (s, m, extra = () => true) => queue.filter((r) => r.system === s && r.mode === m && extra(r));
   const peers = ['graphile', 'pgboss'];
   const tput = (s, f) => median(sel(s, 'throughput', f).map((r) => r.jobs_per_second));
-  const best = Math.max(...peers.map((p) => tput(p)).filter((x) => x));
+  const known = (xs) => xs.filter((x) => x !== undefined && !Number.isNaN(x));
+  const best = known(peers.map((p) => tput(p))).length ? Math.max(...known(peers.map((p) => tput(p)))) : undefined;
   const lat = (s, k, f) => median(sel(s, 'latency', f).map((r) => r[k]));
-  const bestP50 = Math.min(...peers.map((p) => lat(p, 'p50_ms')).filter((x) => x));
+  const bestP50 = known(peers.map((p) => lat(p, 'p50_ms'))).length ? Math.min(...known(peers.map((p) => lat(p, 'p50_ms')))) : undefined;
   const names = { graphile: 'graphile-worker (concurrency 10)', pgboss: 'pg-boss (batch 10, 0.5 s poll)' };
   const rows = [
     ['agentfactory-postgres', 'Agent Factory, PostgreSQL, 1 orchestrator (64 slots)', (r) => !r.prefill],
