@@ -1,0 +1,26 @@
+using AgentFactory.Queue;
+using Npgsql;
+
+/// <summary>The growth scenario: M completed jobs already in agent_jobs (PostgreSQL only), then VACUUM ANALYZE as autovacuum would.</summary>
+static class Prefill
+{
+    public static async Task RunAsync(IJobStore store, string? databaseUrl, string sqlitePath, int rows)
+    {
+        if (databaseUrl is null) throw new NotSupportedException("--prefill is implemented for PostgreSQL only");
+        _ = store;
+        _ = sqlitePath;
+        // DATABASE_URL may be a postgres:// URL: parse it as the service does.
+        await using var conn = new NpgsqlConnection(AgentFactory.Queue.Postgres.PostgresConnectionString.Parse(databaseUrl).ConnectionString);
+        await conn.OpenAsync();
+        await using (var cmd = new NpgsqlCommand("""
+            INSERT INTO agent_jobs (job_type, payload, status, attempt, max_attempts, created_at, scheduled_at, started_at, completed_at, output)
+            SELECT 'noop', '{"bench":true}', 'completed', 1, 1, now(), now(), now(), now(), 'ok' FROM generate_series(1, $1)
+            """, conn) { CommandTimeout = 600 })
+        {
+            cmd.Parameters.AddWithValue(rows);
+            await cmd.ExecuteNonQueryAsync();
+        }
+        await using (var vacuum = new NpgsqlCommand("VACUUM ANALYZE agent_jobs", conn) { CommandTimeout = 600 })
+            await vacuum.ExecuteNonQueryAsync();
+    }
+}

@@ -1,0 +1,180 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Text.Json;
+using AgentFactory.Agents;
+using AgentFactory.Events;
+using AgentFactory.Hosting;
+using AgentFactory.Jobs;
+using AgentFactory.Options;
+using AgentFactory.Orchestration;
+using AgentFactory.Queue;
+using AgentFactory.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+// Queue benchmark: N no-op jobs through the real store and the real Orchestrator(s).
+//   throughput: enqueue N jobs, start K orchestrators, time until all N are completed (claim → run → complete).
+//   latency:    one orchestrator idle; enqueue one job at a time, time from before EnqueueAsync to the agent's start.
+// Prints one JSON object on stdout. Usage:
+//   AgentFactory.Bench --mode throughput|latency [--database-url URL | --data-dir DIR] [--jobs N]
+//                      [--orchestrators K] [--concurrency C] [--prefill M]
+var opts = Args.Parse(args);
+var mode = opts.Get("mode", "throughput");
+var jobs = int.Parse(opts.Get("jobs", "20000"));
+var orchestrators = int.Parse(opts.Get("orchestrators", "1"));
+var concurrency = int.Parse(opts.Get("concurrency", "64"));
+var prefill = int.Parse(opts.Get("prefill", "0"));
+var databaseUrl = opts.GetOrNull("database-url");
+var dataDir = opts.Get("data-dir", Path.Combine(Path.GetTempPath(), "af-bench-" + Guid.NewGuid().ToString("N")[..8]));
+Directory.CreateDirectory(dataDir);
+
+var routing = RoutingLoader.Parse("""
+    { "routes": [], "jobs": { "noop": { "agent": "noop", "maxAttempts": 1, "timeout": "00:01:00" }, "*": { "agent": "noop" } },
+      "agents": { "noop": { "kind": "noop" } } }
+    """, "bench");
+var probe = new NoopProbe();
+
+IHost BuildHost(string instance)
+{
+    var options = new AgentFactoryOptions
+    {
+        DataDirectory = dataDir,
+        DatabaseUrl = databaseUrl,
+        InstanceName = instance,
+        MaxConcurrentJobs = concurrency,
+        GitSyncEnabled = false,
+        LogLevel = "WARNING",
+        RetentionCompleted = TimeSpan.Zero,
+        RetentionEvents = TimeSpan.Zero,
+    };
+    var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+    builder.Logging.AddAgentFactoryLogging(options);
+    builder.Services.AddAgentFactory(options, routing, Roles.Orchestrator);
+    builder.Services.AddSingleton(probe);
+    builder.Services.AddSingleton<IAgentKind, NoopAgentKind>();
+    builder.Services.AddSingleton<IJobNotifier>(probe);
+    return builder.Build();
+}
+
+// A store of our own for enqueueing, migrated once before any orchestrator starts.
+var setupHost = BuildHost("bench-setup");
+var store = setupHost.Services.GetRequiredService<IJobStore>();
+await store.MigrateAsync(CancellationToken.None);
+if (prefill > 0) await Prefill.RunAsync(store, databaseUrl, Path.Combine(dataDir, "agentfactory.db"), prefill);
+
+var payload = "{\"bench\":true}";
+var result = new Dictionary<string, object?>
+{
+    ["mode"] = mode, ["store"] = databaseUrl is null ? "sqlite" : "postgres", ["jobs"] = jobs,
+    ["orchestrators"] = orchestrators, ["concurrency"] = concurrency, ["prefill"] = prefill,
+};
+
+if (mode == "throughput")
+{
+    // Enqueue through the ingest path (deliveries of one job each, 500 per transaction) before any orchestrator runs.
+    var sw = Stopwatch.StartNew();
+    var runId = Guid.NewGuid().ToString("N")[..8];
+    for (var i = 0; i < jobs; i += 500)
+    {
+        var batch = Enumerable.Range(i, Math.Min(500, jobs - i))
+            .Select(k => new DeliveryRecord(new NewWebhookEvent($"{runId}-{k}", "bench", "bench", null, null, payload), [new NewJob("noop", payload, 0, 1)]))
+            .ToList();
+        await store.RecordDeliveriesAsync(batch, CancellationToken.None);
+    }
+    result["enqueue_seconds"] = sw.Elapsed.TotalSeconds;
+    probe.Expect(jobs);
+    var hosts = Enumerable.Range(0, orchestrators).Select(i => BuildHost($"bench-{i}")).ToList();
+    sw.Restart();
+    foreach (var h in hosts) await h.StartAsync();
+    var finished = await Task.WhenAny(probe.AllDone, Task.Delay(TimeSpan.FromMinutes(5)));
+    var seconds = sw.Elapsed.TotalSeconds;
+    result["completed"] = probe.Completed;
+    result["seconds"] = seconds;
+    result["jobs_per_second"] = probe.Completed / seconds;
+    result["timed_out"] = finished != probe.AllDone;
+    foreach (var h in hosts) await h.StopAsync();
+}
+else
+{
+    // Enqueue through the orchestrator's own store, as `serve` does (ingest and orchestrator in one process).
+    var host = BuildHost("bench-0");
+    await host.StartAsync();
+    store = host.Services.GetRequiredService<IJobStore>();
+    await Task.Delay(500);
+    var samples = new List<double>(jobs);
+    for (var i = 0; i < jobs; i++)
+    {
+        var started = probe.NextStart();
+        var t0 = Stopwatch.GetTimestamp();
+        await store.EnqueueAsync(new NewJob("noop", payload, 0, 1), CancellationToken.None);
+        var t1 = await started.WaitAsync(TimeSpan.FromSeconds(30));
+        samples.Add(Stopwatch.GetElapsedTime(t0, t1).TotalMilliseconds);
+        await Task.Delay(5); // idle between jobs: the completion has been written and the loop is waiting
+    }
+    samples.Sort();
+    double Pct(double p) => samples[Math.Min(samples.Count - 1, (int)Math.Ceiling(p / 100 * samples.Count) - 1)];
+    result["p50_ms"] = Pct(50);
+    result["p99_ms"] = Pct(99);
+    result["max_ms"] = samples[^1];
+    await host.StopAsync();
+}
+result["rss_mb"] = Process.GetCurrentProcess().WorkingSet64 / 1048576.0;
+Console.WriteLine(JsonSerializer.Serialize(result));
+return 0;
+
+/// <summary>Counts completions (the notifier is called after the write-back) and timestamps agent starts.</summary>
+sealed class NoopProbe : IJobNotifier
+{
+    private int _completed;
+    private int _expected = int.MaxValue;
+    private readonly TaskCompletionSource _all = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private TaskCompletionSource<long>? _nextStart;
+
+    public int Completed => Volatile.Read(ref _completed);
+    public Task AllDone => _all.Task;
+
+    public void Expect(int n) => _expected = n;
+
+    public Task<long> NextStart()
+    {
+        var tcs = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
+        Volatile.Write(ref _nextStart, tcs);
+        return tcs.Task;
+    }
+
+    public void Started() => Interlocked.Exchange(ref _nextStart, null)?.TrySetResult(Stopwatch.GetTimestamp());
+
+    public Task JobEndedAsync(JobRecord job, JobEnding ending, CancellationToken ct)
+    {
+        if (Interlocked.Increment(ref _completed) >= _expected) _all.TrySetResult();
+        return Task.CompletedTask;
+    }
+}
+
+sealed class NoopAgentKind(NoopProbe probe) : IAgentKind
+{
+    public string Kind => "noop";
+    public IAgent Create(string name, JsonElement settings) => new NoopAgent(name, probe);
+}
+
+sealed class NoopAgent(string name, NoopProbe probe) : IAgent
+{
+    public string Name { get; } = name;
+    public Task<AgentResult> RunAsync(AgentJob job, CancellationToken ct)
+    {
+        probe.Started();
+        return Task.FromResult(AgentResult.Success());
+    }
+}
+
+sealed class Args(Dictionary<string, string> values)
+{
+    public static Args Parse(string[] args)
+    {
+        var d = new Dictionary<string, string>();
+        for (var i = 0; i + 1 < args.Length; i += 2) d[args[i].TrimStart('-')] = args[i + 1];
+        return new Args(d);
+    }
+    public string Get(string key, string fallback) => values.GetValueOrDefault(key, fallback);
+    public string? GetOrNull(string key) => values.GetValueOrDefault(key);
+}

