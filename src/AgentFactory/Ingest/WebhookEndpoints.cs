@@ -157,6 +157,6 @@ public static partial class WebhookEndpoints
     [LoggerMessage(Level = LogLevel.Error, Message = "Could not store delivery {Delivery}: {Reason}; answered 503")]
     private static partial void LogStoreDown(ILogger logger, string delivery, string reason);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Delivery {Event}/{Action} {Delivery}: duplicate={Duplicate}, jobs={Jobs}")]
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Delivery {Event}/{Action} {Delivery}: duplicate={Duplicate}, jobs={Jobs}")]
     private static partial void LogReceived(ILogger logger, string @event, string action, string delivery, bool duplicate, int jobs);
 }
