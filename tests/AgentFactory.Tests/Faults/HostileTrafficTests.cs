@@ -12,7 +12,8 @@ namespace AgentFactory.Tests.Faults;
 /// Scenario 5: thousands of malformed, mis-signed and oversized requests plus slowloris connections
 /// (headers byte by byte; a body far below Kestrel's minimum data rate) against the real webhook
 /// process. No job, no 5xx, no crash; Kestrel closes the slow connections; memory stays bounded; and
-/// correctly signed deliveries sent meanwhile are all accepted.
+/// correctly signed deliveries sent meanwhile are all accepted. The service runs with a 256 MB heap
+/// limit, as in a small container, so memory a request merely announces cannot hide behind a big host.
 /// </summary>
 public sealed class HostileTrafficTests
 {
@@ -21,9 +22,11 @@ public sealed class HostileTrafficTests
     {
         var hostile = FaultScale.Pick(2_000, 10_000);
         var slowHeaders = FaultScale.Pick(10, 100);
-        var slowBodies = FaultScale.Pick(10, 100);
+        var slowBodies = FaultScale.Pick(20, 100);
         using var dir = new TempDir();
         var env = FaultEnv.For(dir, FaultEnv.LogRouting);
+        // A container-sized heap (256 MB, as under a ~350 MB memory limit): what a client merely announces must not count against it.
+        env["DOTNET_GCHeapHardLimit"] = "0x10000000";
         using var service = ServiceProcess.Start(dir.Path, "webhook", env, "webhook");
         await service.WaitListeningAsync();
         using var http = Load.Client(service.Url!);
