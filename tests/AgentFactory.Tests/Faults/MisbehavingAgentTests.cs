@@ -19,14 +19,15 @@ public sealed class MisbehavingAgentTests
     public async Task Hanging_flooding_failing_and_forking_agents_are_contained_while_other_jobs_keep_completing()
     {
         var floodBytes = (long)FaultScale.Pick(100, 2_048) << 20;
-        var normalJobs = FaultScale.Pick(20, 200);
+        var normalJobs = FaultScale.Pick(20, 100);
+        var hangTimeout = FaultScale.Pick(TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(30)); // long enough for the ordinary jobs to finish first
         using var dir = new TempDir();
         var hang = Scripts.Write(dir, "hang.sh", $"sleep 600 & echo $! > '{dir.File("hang-child.pid")}'; echo $$ > '{dir.File("hang.pid")}'; wait");
         var fork = Scripts.Write(dir, "fork.sh", $"sleep 600 & echo $! > '{dir.File("fork-child.pid")}'; (sleep 600 &); echo forked; exit 0");
         var env = FaultEnv.For(dir, $$"""
             { "routes": [],
               "jobs": {
-                "hang":   { "agent": "hang",   "maxAttempts": 1, "timeout": "00:00:10" },
+                "hang":   { "agent": "hang",   "maxAttempts": 1, "timeout": "{{hangTimeout}}" },
                 "flood":  { "agent": "flood",  "maxAttempts": 1 },
                 "fail":   { "agent": "fail",   "maxAttempts": 3 },
                 "fork":   { "agent": "fork",   "maxAttempts": 1 },
@@ -87,7 +88,7 @@ public sealed class MisbehavingAgentTests
         var fail = await Job(failId);
         var gaps = fail.Errors.Zip(fail.Errors.Skip(1), (a, b) => (b.At - a.At).TotalSeconds).ToList();
         FaultScale.Report("4. misbehaving agents (sqlite, real serve process)",
-            $"hang: killed at its 10 s timeout with its child ({(await Job(hangId)).Error}); {normalJobs} ordinary jobs completed while it was {hangWhileNormalDone}; " +
+            $"hang: killed at its {hangTimeout.TotalSeconds:0} s timeout with its child ({(await Job(hangId)).Error}); {normalJobs} ordinary jobs completed while it was {hangWhileNormalDone}; " +
             $"flood: {floodBytes >> 20} MB to stdout, {flood.Output!.Length / 1024} KB kept, RSS {rssBefore:0} MB before → {rssAfterFlood:0} MB after; " +
             $"fail: {fail.Attempt} attempts, gaps {string.Join(" s, ", gaps.Select(g => g.ToString("0.0", System.Globalization.CultureInfo.InvariantCulture)))} s (base 1 s × 2^(n−1) ± 25 %); " +
             $"fork: background child killed when the script exited");
