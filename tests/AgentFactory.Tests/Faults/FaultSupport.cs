@@ -11,6 +11,16 @@ using Npgsql;
 namespace AgentFactory.Tests.Faults;
 
 /// <summary>
+/// The fault scenarios run one at a time, after the parallel tests: each loads both cores on purpose,
+/// and their conditions (a job still running while others complete) should not compete with other tests.
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class FaultCollection
+{
+    public const string Name = "Faults";
+}
+
+/// <summary>
 /// Sizes of the fault scenarios: small in `dotnet test` (CI), large when bench/faults.sh sets
 /// AF_FAULTS_FULL=1. Each figure a scenario measures is appended to AF_FAULTS_REPORT when set,
 /// so the script can put them in docs/reliability.md.
@@ -24,7 +34,7 @@ public static class FaultScale
     public static TimeSpan Pick(TimeSpan ci, TimeSpan full) => Full ? full : ci;
 
     /// <summary>How long a scenario may take before it is declared hung; only bounds a broken run.</summary>
-    public static TimeSpan Deadline => Full ? TimeSpan.FromMinutes(15) : TimeSpan.FromSeconds(90);
+    public static TimeSpan Deadline => Full ? TimeSpan.FromMinutes(30) : TimeSpan.FromSeconds(90);
 
     public static void Report(string scenario, string figures)
     {
@@ -40,7 +50,7 @@ public static class FaultScale
         while (!await condition())
         {
             if (DateTime.UtcNow > deadline) Assert.Fail($"Timed out waiting for {what}.{(context is null ? "" : "\n" + context())}");
-            await Task.Delay(50);
+            await Task.Delay(Full ? 250 : 50);
         }
     }
 }
@@ -253,6 +263,16 @@ public sealed class StoredDeliveries(string? postgres, string? sqliteFile)
         while (await reader.ReadAsync())
             result[reader.GetString(0)] = (Convert.ToInt64(reader.GetValue(1), CultureInfo.InvariantCulture), reader.IsDBNull(2) ? 0 : Convert.ToInt64(reader.GetValue(2), CultureInfo.InvariantCulture));
         return result;
+    }
+
+    /// <summary>Completed jobs, counted on the status index: cheap enough to poll while the service writes.</summary>
+    public async Task<long> CountCompletedAsync()
+    {
+        await using var conn = Open();
+        await conn.OpenAsync();
+        await using var cmd = conn.CreateCommand();
+        cmd.CommandText = "SELECT COUNT(*) FROM agent_jobs WHERE status = 'completed'";
+        return Convert.ToInt64(await cmd.ExecuteScalarAsync(), CultureInfo.InvariantCulture);
     }
 
     public async Task<Dictionary<string, long>> CountJobsByStatusAsync()

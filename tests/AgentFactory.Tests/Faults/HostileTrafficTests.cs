@@ -15,6 +15,7 @@ namespace AgentFactory.Tests.Faults;
 /// correctly signed deliveries sent meanwhile are all accepted. The service runs with a 256 MB heap
 /// limit, as in a small container, so memory a request merely announces cannot hide behind a big host.
 /// </summary>
+[Collection(FaultCollection.Name)]
 public sealed class HostileTrafficTests
 {
     [Fact]

@@ -13,6 +13,7 @@ namespace AgentFactory.Tests.Faults;
 /// by the real service. Each is contained (process tree killed, output capped, retries by the policy)
 /// and the orchestrator keeps completing ordinary jobs on its other slots meanwhile.
 /// </summary>
+[Collection(FaultCollection.Name)]
 public sealed class MisbehavingAgentTests
 {
     [Fact]

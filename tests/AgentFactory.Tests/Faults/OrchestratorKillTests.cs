@@ -12,6 +12,7 @@ namespace AgentFactory.Tests.Faults;
 /// Every job ends completed, none stays running, and the only jobs that ran twice are the ones the
 /// killed instance was running at that moment (at most its MAX_CONCURRENT_JOBS).
 /// </summary>
+[Collection(FaultCollection.Name)]
 public sealed class OrchestratorKillTests
 {
     private const int MaxConcurrent = 4;
