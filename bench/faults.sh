@@ -41,7 +41,7 @@ Machine: ${machine}; ${pg:-no PostgreSQL}; .NET $(dotnet --version). Load averag
 |---|---|
 $(sed -E 's/^(Passed|Failed|Skipped) ([^ ]+) \[(.*)\]$/| \2 | \1 in \3 |/' <<<"$results")
 
-$(sed -E 's/^/- /' "$report")
+$(sort -V "$report" | sed -E "s/^/- /")
 MD
 )
 

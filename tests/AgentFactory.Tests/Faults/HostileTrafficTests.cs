@@ -73,7 +73,7 @@ public sealed class HostileTrafficTests
         var rssAfter = service.RssMb();
 
         var jobs = await StoredDeliveries.Sqlite(Path.Combine(dir.File("data"), "agentfactory.db")).ReadAsync();
-        string Statuses() => string.Join(", ", statuses.OrderBy(s => s.Key).Select(s => $"{s.Key}×{s.Value}"));
+        string Statuses() => string.Join(", ", statuses.OrderBy(s => s.Key).Select(s => $"{(s.Key == 0 ? "closed mid-upload after the 413" : s.Key)}×{s.Value}"));
         FaultScale.Report("5. hostile traffic (sqlite, real webhook process)",
             $"{hostile} malformed/mis-signed/oversized requests in {hostileSeconds:0.0} s ({Statuses()}); {slowHeaders} header and {slowBodies} body slowloris " +
             $"connections, all closed by the server after {slowResults.Min(r => r.Seconds):0.0}–{slowResults.Max(r => r.Seconds):0.0} s " +

@@ -56,7 +56,7 @@ public sealed class IngestKillTests
         var lost = acked.Where(id => !afterKill.TryGetValue(id, out var row) || row.Jobs != 1).ToList();
         var inDoubt = afterKill.Keys.Count(id => !acked.Contains(id)); // committed, but the answer died with the process
         FaultScale.Report($"1. ingest SIGKILL ({store})",
-            $"{log.Status.Count} sent (the last ones into the dead process), {acked.Count} got 2xx, {afterKill.Count} stored, {lost.Count} acknowledged but missing, " +
+            $"of {total} deliveries, {log.Status.Count} sent before the stream stopped (the last ones into the dead process), {acked.Count} got 2xx, {afterKill.Count} stored, {lost.Count} acknowledged but missing, " +
             $"{inDoubt} stored without a 2xx (committed as the process died), {log.Count(s => s == 0)} without an answer");
         Assert.True(lost.Count == 0, $"{lost.Count} acknowledged deliveries are missing or have no job, e.g. {string.Join(", ", lost.Take(5))}");
         Assert.DoesNotContain(log.Status.Values, s => s >= 500);
