@@ -10,30 +10,21 @@ namespace AgentFactory.Tests.EndToEnd;
 public sealed class DeployWorkflowTests : IAsyncLifetime
 {
     private AgentWorld _world = null!;
-    private FakeTelegram _telegram = null!;
-    private FakeSlack _slack = null!;
+    private ChatChannels _channels = null!;
 
     public async Task InitializeAsync()
     {
         _world = await AgentWorld.CreateAsync();
-        _telegram = await FakeTelegram.StartAsync();
-        _slack = await FakeSlack.StartAsync();
+        _channels = await ChatChannels.StartAsync();
     }
 
     public async Task DisposeAsync()
     {
-        await _telegram.DisposeAsync();
-        await _slack.DisposeAsync();
+        await _channels.DisposeAsync();
         await _world.DisposeAsync();
     }
 
-    private NotifySettings Channels => new()
-    {
-        TelegramBotToken = FakeTelegram.Token,
-        TelegramChatId = "-1001",
-        TelegramApiUrl = _telegram.BaseUrl,
-        SlackWebhookUrl = _slack.HookUrl,
-    };
+    private NotifySettings Channels => _channels.Settings("-1001");
 
     /// <summary>Tags v1.0.0 with a deploy script and VERSION 1.0.0, then moves main on to 2.0.0 (so only a checkout of the tag says 1.0.0).</summary>
     private void ReleaseWithScript(string script)
@@ -65,12 +56,12 @@ public sealed class DeployWorkflowTests : IAsyncLifetime
 
         AgentWorld.AssertCompleted(job);
         Assert.Contains("deploying v1.0.0 (First release) https://github.example/octo/widgets/releases/tag/v1.0.0 version 1.0.0 arg v1.0.0", job.Output, StringComparison.Ordinal);
-        var telegram = Assert.Single(_telegram.Messages);
+        var telegram = Assert.Single(_channels.Telegram.Messages);
         Assert.Equal(-1001, telegram["chat_id"]!.GetValue<long>());
         Assert.Equal("HTML", telegram["parse_mode"]!.GetValue<string>(), ignoreCase: true);
         Assert.Contains("Deployed octo/widgets v1.0.0", telegram["text"]!.GetValue<string>(), StringComparison.Ordinal);
         Assert.Contains("version 1.0.0", telegram["text"]!.GetValue<string>(), StringComparison.Ordinal);
-        Assert.Contains("Deployed octo/widgets v1.0.0", Assert.Single(_slack.Texts), StringComparison.Ordinal);
+        Assert.Contains("Deployed octo/widgets v1.0.0", Assert.Single(_channels.Slack.Texts), StringComparison.Ordinal);
         Assert.Empty(Directory.Exists(Worktrees.Root) ? Directory.GetDirectories(Worktrees.Root, $"deploy-{job.Id}-*") : []);
         Assert.Single(_world.Shared.Git("worktree", "list").Split('\n', StringSplitOptions.RemoveEmptyEntries));
     }
@@ -79,7 +70,7 @@ public sealed class DeployWorkflowTests : IAsyncLifetime
     public async Task Failing_telegram_does_not_fail_the_deployment_and_slack_still_hears_of_it()
     {
         ReleaseWithScript("echo deployed");
-        _telegram.Fail("POST", "/sendMessage", 500, body: """{"ok":false,"error_code":500,"description":"Internal Server Error"}""");
+        _channels.Telegram.Fail("POST", "/sendMessage", 500, body: """{"ok":false,"error_code":500,"description":"Internal Server Error"}""");
         await using var service = await _world.StartServiceAsync(notify: Channels);
 
         var job = await AgentWorld.DeliverAsync(service, "release", ReleasePayload());
@@ -87,7 +78,7 @@ public sealed class DeployWorkflowTests : IAsyncLifetime
         AgentWorld.AssertCompleted(job);
         Assert.Contains("[notification failed: telegram:", job.Output, StringComparison.Ordinal);
         Assert.DoesNotContain(FakeTelegram.Token, job.Output, StringComparison.Ordinal);
-        Assert.Contains("Deployed octo/widgets v1.0.0", Assert.Single(_slack.Texts), StringComparison.Ordinal);
+        Assert.Contains("Deployed octo/widgets v1.0.0", Assert.Single(_channels.Slack.Texts), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -100,7 +91,7 @@ public sealed class DeployWorkflowTests : IAsyncLifetime
 
         Assert.Equal(JobStatus.Failed, job.Status);
         Assert.Contains("exited with code 3", job.Error, StringComparison.Ordinal);
-        var text = Assert.Single(_telegram.Messages)["text"]!.GetValue<string>();
+        var text = Assert.Single(_channels.Telegram.Messages)["text"]!.GetValue<string>();
         Assert.Contains("Deployment of octo/widgets v1.0.0 failed (exit code 3)", text, StringComparison.Ordinal);
         Assert.Contains("error: migration 42 failed", text, StringComparison.Ordinal);
     }

@@ -14,31 +14,22 @@ public sealed class NotificationAndManualTests : IAsyncLifetime
 {
     private readonly TempDir _dir = new();
     private AgentWorld _world = null!;
-    private FakeTelegram _telegram = null!;
-    private FakeSlack _slack = null!;
+    private ChatChannels _channels = null!;
 
     public async Task InitializeAsync()
     {
         _world = await AgentWorld.CreateAsync();
-        _telegram = await FakeTelegram.StartAsync();
-        _slack = await FakeSlack.StartAsync();
+        _channels = await ChatChannels.StartAsync();
     }
 
     public async Task DisposeAsync()
     {
-        await _telegram.DisposeAsync();
-        await _slack.DisposeAsync();
+        await _channels.DisposeAsync();
         await _world.DisposeAsync();
         _dir.Dispose();
     }
 
-    private NotifySettings Channels => new()
-    {
-        TelegramBotToken = FakeTelegram.Token,
-        TelegramChatId = "@deploys",
-        TelegramApiUrl = _telegram.BaseUrl,
-        SlackWebhookUrl = _slack.HookUrl,
-    };
+    private NotifySettings Channels => _channels.Settings("@deploys");
 
     private static string CustomTaskRouting(string script, string notifyOn) => $$$"""
         {
@@ -75,16 +66,16 @@ public sealed class NotificationAndManualTests : IAsyncLifetime
         var message = await WaitForTelegramAsync();
         Assert.Equal("@deploys", message["chat_id"]!.GetValue<string>());
         Assert.Contains($"Job {job.Id} (custom_task) completed", message["text"]!.GetValue<string>(), StringComparison.Ordinal);
-        await _slack.WaitForAsync(r => r.Path == FakeSlack.HookPath);
-        Assert.Contains($"Job {job.Id} (custom_task) completed", Assert.Single(_slack.Texts), StringComparison.Ordinal);
-        Assert.Single(_telegram.Messages);
+        await _channels.Slack.WaitForAsync(r => r.Path == FakeSlack.HookPath);
+        Assert.Contains($"Job {job.Id} (custom_task) completed", Assert.Single(_channels.Slack.Texts), StringComparison.Ordinal);
+        Assert.Single(_channels.Telegram.Messages);
     }
 
     [Fact]
     public async Task Failed_job_is_announced_and_a_failing_notifier_leaves_the_verdict_alone()
     {
         var script = Scripts.Write(_dir, "docs.sh", "echo 'cannot write docs' >&2; exit 2");
-        _slack.Fail("POST", FakeSlack.HookPath, 404, body: "no_service", contentType: "text/plain");
+        _channels.Slack.Fail("POST", FakeSlack.HookPath, 404, body: "no_service", contentType: "text/plain");
         await using var service = await _world.StartServiceAsync(notify: Channels, routingJson: CustomTaskRouting(script, "\"failed\""));
 
         var job = await TriggerAsync(service, GuideRequest);
@@ -94,7 +85,7 @@ public sealed class NotificationAndManualTests : IAsyncLifetime
         var text = (await WaitForTelegramAsync())["text"]!.GetValue<string>();
         Assert.Contains($"Job {job.Id} (custom_task) failed after 1 attempt", text, StringComparison.Ordinal);
         Assert.Contains("cannot write docs", text, StringComparison.Ordinal);
-        await _slack.WaitForAsync(r => r.Path == FakeSlack.HookPath);
+        await _channels.Slack.WaitForAsync(r => r.Path == FakeSlack.HookPath);
         Assert.Equal(JobStatus.Failed, (await service.Store.GetJobAsync(job.Id, default))!.Status);
     }
 
@@ -109,8 +100,8 @@ public sealed class NotificationAndManualTests : IAsyncLifetime
 
         AgentWorld.AssertCompleted(first);
         AgentWorld.AssertCompleted(second);
-        Assert.Empty(_telegram.Requests);
-        Assert.Empty(_slack.Requests);
+        Assert.Empty(_channels.Telegram.Requests);
+        Assert.Empty(_channels.Slack.Requests);
     }
 
     [Fact]
@@ -143,7 +134,7 @@ public sealed class NotificationAndManualTests : IAsyncLifetime
 
     private async Task<JsonNode> WaitForTelegramAsync()
     {
-        var request = await _telegram.WaitForAsync(r => r.Path.EndsWith("/sendMessage", StringComparison.Ordinal));
+        var request = await _channels.Telegram.WaitForAsync(r => r.Path.EndsWith("/sendMessage", StringComparison.Ordinal));
         return JsonNode.Parse(request.Body)!;
     }
 }

@@ -160,15 +160,21 @@ public sealed class PostgresJobStore : IJobStore, IAsyncDisposable, IDisposable
     private static NpgsqlBatchCommand InsertJobCommand(NewJob job, long eventId, DateTimeOffset now)
     {
         var cmd = new NpgsqlBatchCommand(SqlScripts.Get(Driver, "insert_job"));
-        cmd.Parameters.Add(P("job_type", NpgsqlDbType.Text, job.JobType));
-        cmd.Parameters.Add(P("payload", NpgsqlDbType.Jsonb, JsonbText.Sanitize(job.Payload)));
-        cmd.Parameters.Add(P("priority", NpgsqlDbType.Integer, job.Priority));
-        cmd.Parameters.Add(P("max_attempts", NpgsqlDbType.Integer, Math.Max(1, job.MaxAttempts)));
-        cmd.Parameters.Add(Time("now", now));
-        cmd.Parameters.Add(Time("scheduled_at", job.RunAt ?? now));
-        cmd.Parameters.Add(P("event_id", NpgsqlDbType.Bigint, eventId));
+        cmd.Parameters.AddRange(JobParameters(job, eventId, now));
         return cmd;
     }
+
+    /// <summary>The parameters of insert_job.sql, for a single insert or a batch.</summary>
+    private static NpgsqlParameter[] JobParameters(NewJob job, long? eventId, DateTimeOffset now) =>
+    [
+        P("job_type", NpgsqlDbType.Text, job.JobType),
+        P("payload", NpgsqlDbType.Jsonb, JsonbText.Sanitize(job.Payload)),
+        P("priority", NpgsqlDbType.Integer, job.Priority),
+        P("max_attempts", NpgsqlDbType.Integer, Math.Max(1, job.MaxAttempts)),
+        Time("now", now),
+        Time("scheduled_at", job.RunAt ?? now),
+        P("event_id", NpgsqlDbType.Bigint, eventId),
+    ];
 
     public async Task<long> EnqueueAsync(NewJob job, CancellationToken ct)
     {
@@ -180,13 +186,7 @@ public sealed class PostgresJobStore : IJobStore, IAsyncDisposable, IDisposable
     private static async Task<long> InsertJobAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, NewJob job, long? eventId, DateTimeOffset now, CancellationToken ct)
     {
         await using var cmd = Command(conn, tx, "insert_job");
-        cmd.Parameters.Add(P("job_type", NpgsqlDbType.Text, job.JobType));
-        cmd.Parameters.Add(P("payload", NpgsqlDbType.Jsonb, JsonbText.Sanitize(job.Payload)));
-        cmd.Parameters.Add(P("priority", NpgsqlDbType.Integer, job.Priority));
-        cmd.Parameters.Add(P("max_attempts", NpgsqlDbType.Integer, Math.Max(1, job.MaxAttempts)));
-        cmd.Parameters.Add(Time("now", now));
-        cmd.Parameters.Add(Time("scheduled_at", job.RunAt ?? now));
-        cmd.Parameters.Add(P("event_id", NpgsqlDbType.Bigint, eventId));
+        cmd.Parameters.AddRange(JobParameters(job, eventId, now));
         return (long)(await cmd.ExecuteScalarAsync(ct))!;
     }
 
