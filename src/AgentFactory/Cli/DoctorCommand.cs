@@ -2,7 +2,7 @@ using System.CommandLine;
 using AgentFactory.Agents;
 using AgentFactory.Hosting;
 using AgentFactory.Options;
-using AgentFactory.Processes;
+using AgentFactory.Agents.Workspace;
 using AgentFactory.Queue;
 using AgentFactory.Routing;
 using Microsoft.Extensions.DependencyInjection;
@@ -166,13 +166,11 @@ public static class DoctorCommand
             return;
         }
         var path = Path.GetFullPath(options.GitSyncPath ?? Directory.GetCurrentDirectory());
-        var env = new Dictionary<string, string> { ["PATH"] = Environment.GetEnvironmentVariable("PATH") ?? "/usr/bin:/bin", ["GIT_TERMINAL_PROMPT"] = "0" };
-        if (Environment.GetEnvironmentVariable("HOME") is { } home) env["HOME"] = home;
         try
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
             timeout.CancelAfter(options.GitSyncTimeout);
-            var inside = await ProcessRunner.RunAsync(new ProcessSpec("git", ["-C", path, "rev-parse", "--is-inside-work-tree"], env), timeout.Token);
+            var inside = await Git.TryRunAsync(path, ["rev-parse", "--is-inside-work-tree"], timeout.Token);
             if (inside.ExitCode != 0)
             {
                 report(options.GitSyncPath is null ? Level.Warn : Level.Fail, $"git sync: {path} is not a git working copy",
@@ -180,7 +178,7 @@ public static class DoctorCommand
                 return;
             }
             Console.WriteLine($"      checking that {path} can pull from its remote…");
-            var remote = await ProcessRunner.RunAsync(new ProcessSpec("git", ["-C", path, "ls-remote", "--exit-code", "--heads", "origin"], env, MaxOutputBytes: 2048), timeout.Token);
+            var remote = await Git.TryRunAsync(path, ["ls-remote", "--exit-code", "--heads", "origin"], timeout.Token);
             if (remote.ExitCode == 0) report(Level.Ok, $"git sync: {path} reaches its remote", null);
             else report(Level.Warn, $"git sync: `git ls-remote origin` failed in {path}: {remote.Output.Trim()}", "check the remote URL and credentials (ssh key, token), or set GIT_SYNC_ENABLED=false");
         }

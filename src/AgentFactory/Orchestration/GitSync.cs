@@ -1,5 +1,5 @@
 using AgentFactory.Options;
-using AgentFactory.Processes;
+using AgentFactory.Agents.Workspace;
 using Microsoft.Extensions.Logging;
 
 namespace AgentFactory.Orchestration;
@@ -10,7 +10,6 @@ namespace AgentFactory.Orchestration;
 /// </summary>
 public sealed partial class GitSync(AgentFactoryOptions options, ILogger<GitSync> log)
 {
-    private static readonly string[] PassThrough = ["PATH", "HOME", "SSH_AUTH_SOCK", "GIT_SSH_COMMAND", "GIT_CONFIG_GLOBAL", "LANG"];
     private bool _notRepoReported;
 
     public string WorkingCopy => Path.GetFullPath(options.GitSyncPath ?? Directory.GetCurrentDirectory());
@@ -28,14 +27,12 @@ public sealed partial class GitSync(AgentFactoryOptions options, ILogger<GitSync
             return options.GitSyncPath is null ? "skipped" : "failed";
         }
 
-        var env = PassThrough.Select(n => (n, Environment.GetEnvironmentVariable(n)))
-            .Where(p => p.Item2 is not null).ToDictionary(p => p.n, p => p.Item2!);
-        env["GIT_TERMINAL_PROMPT"] = "0"; // never wait for a password
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
         timeout.CancelAfter(options.GitSyncTimeout);
         try
         {
-            var result = await ProcessRunner.RunAsync(new ProcessSpec("git", ["-C", path, "pull", "--ff-only"], env, MaxOutputBytes: 8192), timeout.Token);
+            // The same small environment as the agents' git, with prompts off: a pull never waits for a password.
+            var result = await Git.TryRunAsync(path, ["pull", "--ff-only"], timeout.Token);
             if (result.ExitCode == 0)
             {
                 LogSynced(log, path, result.Output.Trim());

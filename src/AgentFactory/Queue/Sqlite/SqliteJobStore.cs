@@ -483,13 +483,12 @@ public sealed class SqliteJobStore : IJobStore, IDisposable
         StartedAt: NullableTs(r, "started_at"),
         CompletedAt: NullableTs(r, "completed_at"),
         Error: NullableString(r, "error"),
-        Errors: ParseErrors(r.GetString(r.GetOrdinal("errors"))),
+        Errors: StoreRows.ParseErrors(r.GetString(r.GetOrdinal("errors"))),
         Output: NullableString(r, "output"),
         LeaseOwner: NullableString(r, "lease_owner"),
         LeaseExpiresAt: NullableTs(r, "lease_expires_at"),
         EventId: r.IsDBNull(r.GetOrdinal("event_id")) ? null : r.GetInt64(r.GetOrdinal("event_id")));
 
-    internal static IReadOnlyList<AttemptError> ParseErrors(string json) => StoreRows.ParseErrors(json);
 
     private static string? NullableString(DbDataReader r, string column)
     {
