@@ -14,10 +14,11 @@ using Microsoft.Extensions.Hosting;
 
 // Queue benchmark: N no-op jobs through the real store and the real Orchestrator(s).
 //   throughput: enqueue N jobs, start K orchestrators, time until all N are completed (claim → run → complete).
+//   store:      7 KB deliveries straight into the store in batches (the ingest write path without HTTP).
 //   latency:    one orchestrator idle; enqueue one job at a time, time from before EnqueueAsync to the agent's start.
 // Prints one JSON object on stdout. Usage:
 //   AgentFactory.Bench --mode throughput|latency [--database-url URL | --data-dir DIR] [--jobs N]
-//                      [--orchestrators K] [--concurrency C] [--prefill M]
+//                      [--orchestrators K] [--concurrency C] [--prefill M] [--batch B] [--writers W]
 var opts = Args.Parse(args);
 var mode = opts.Get("mode", "throughput");
 var jobs = int.Parse(opts.Get("jobs", "20000"));
@@ -69,7 +70,40 @@ var result = new Dictionary<string, object?>
     ["orchestrators"] = orchestrators, ["concurrency"] = concurrency, ["prefill"] = prefill,
 };
 
-if (mode == "throughput")
+if (mode == "store")
+{
+    // The ingest write path without HTTP: 7 KB push deliveries, one job each, handed to the store in batches
+    // of --batch as the DeliveryBatcher would (with --writers batches in flight at once). CPU time per
+    // delivery is the figure to watch: it does not depend on what else the machine is doing.
+    var batchSize = int.Parse(opts.Get("batch", "32"));
+    var writers = int.Parse(opts.Get("writers", "1"));
+    var push = "{\"ref\":\"refs/heads/main\",\"repository\":{\"full_name\":\"bench/repo\"},\"head_commit\":{\"message\":\"" + new string('x', 6900) + "\"}}";
+    var runId = Guid.NewGuid().ToString("N")[..8];
+    var next = -1;
+    async Task Writer()
+    {
+        while (true)
+        {
+            var start = Interlocked.Add(ref next, batchSize) - batchSize + 1;
+            if (start >= jobs) return;
+            var batch = Enumerable.Range(start, Math.Min(batchSize, jobs - start))
+                .Select(k => new DeliveryRecord(new NewWebhookEvent($"{runId}-{k}", "1", "push", null, "bench/repo", push), [new NewJob("noop", push, 0, 1)]))
+                .ToList();
+            await store.RecordDeliveriesAsync(batch, CancellationToken.None);
+        }
+    }
+    var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
+    var sw = Stopwatch.StartNew();
+    await Task.WhenAll(Enumerable.Range(0, writers).Select(_ => Task.Run(Writer)));
+    var seconds = sw.Elapsed.TotalSeconds;
+    var cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalMicroseconds;
+    result["batch"] = batchSize;
+    result["writers"] = writers;
+    result["seconds"] = seconds;
+    result["deliveries_per_second"] = jobs / seconds;
+    result["cpu_us_per_delivery"] = cpu / jobs;
+}
+else if (mode == "throughput")
 {
     // Enqueue through the ingest path (deliveries of one job each, 500 per transaction) before any orchestrator runs.
     var sw = Stopwatch.StartNew();
