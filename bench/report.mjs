@@ -46,7 +46,7 @@ if (queue.length) {
   const best = known(peers.map((p) => tput(p))).length ? Math.max(...known(peers.map((p) => tput(p)))) : undefined;
   const lat = (s, k, f) => median(sel(s, 'latency', f).map((r) => r[k]));
   const bestP50 = known(peers.map((p) => lat(p, 'p50_ms'))).length ? Math.min(...known(peers.map((p) => lat(p, 'p50_ms')))) : undefined;
-  const names = { graphile: 'graphile-worker (concurrency 10)', pgboss: 'pg-boss (batch 10, 0.5 s poll)' };
+  const names = { graphile: 'graphile-worker (concurrency 10)', pgboss: 'pg-boss (batch 10, 0.5 s poll, burst when batch full)' };
   const rows = [
     ['agentfactory-postgres', 'Agent Factory, PostgreSQL, 1 orchestrator (64 slots)', (r) => !r.prefill],
     ['agentfactory-sqlite', 'Agent Factory, SQLite, 1 orchestrator (64 slots)', () => true],

@@ -22,10 +22,9 @@ DURATION=15
 JOBS=20000
 LAT_JOBS=500
 PREFILL=1000000
-PGBOSS_JOBS=1000 # pg-boss at the settings (batch 10, 0.5 s poll) runs ~20 jobs/s here: keep its run bounded
 while [[ $# -gt 0 ]]; do
   case $1 in
-    --quick) RUNS=1; DURATION=5; JOBS=5000; LAT_JOBS=100; PREFILL=100000; PGBOSS_JOBS=200 ;;
+    --quick) RUNS=1; DURATION=5; JOBS=5000; LAT_JOBS=100; PREFILL=100000 ;;
     --runs) RUNS=$2; shift ;;
     --duration) DURATION=$2; shift ;;
     --jobs) JOBS=$2; shift ;;
@@ -203,7 +202,7 @@ bench_queue() {
     queue_af agentfactory-sqlite --mode latency --jobs $LAT_JOBS
     queue_node graphile throughput $JOBS
     queue_node graphile latency $LAT_JOBS
-    queue_node pgboss throughput $PGBOSS_JOBS
+    queue_node pgboss throughput $JOBS
     queue_node pgboss latency $LAT_JOBS
   done
 }
