@@ -11,12 +11,14 @@
 #   --duration S / --jobs N      wrk seconds per ingest run (15) / jobs per queue throughput run (20000;
 #                                Hangfire.PostgreSql runs at most 5000, 1000 with --quick: it does a few hundred jobs/s)
 #   BENCH_MAX_WAIT=S             longest wait for the load average to fall to 1.5 before a figure (600 s)
+#   BENCH_PG_PORT / BENCH_SVC_PORT / BENCH_PEER_PORT   ports (55433 / 18000 / 19000); each must be free
 #
 # Everything listens on 127.0.0.1 only; every loop is bounded in time and count.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 RESULTS=$ROOT/bench/results
+ARGS="$*" # recorded in machine.json (the loop below shifts them away)
 SCENARIOS=()
 RUNS=3
 DURATION=15
@@ -38,9 +40,16 @@ done
 [[ ${#SCENARIOS[@]} -eq 0 ]] && SCENARIOS=(ingest queue growth)
 want() { [[ " ${SCENARIOS[*]} " == *" $1 "* ]]; }
 
-PG_PORT=55433
-SVC_PORT=18000
-PEER_PORT=19000
+PG_PORT=${BENCH_PG_PORT:-55433}
+SVC_PORT=${BENCH_SVC_PORT:-18000}
+PEER_PORT=${BENCH_PEER_PORT:-19000}
+# A port something else already listens on would send wrk to that process instead of ours.
+for port in $PG_PORT $SVC_PORT $PEER_PORT; do
+  if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+    echo "port $port is in use on 127.0.0.1 (another bench or service?); set BENCH_PG_PORT / BENCH_SVC_PORT / BENCH_PEER_PORT" >&2
+    exit 1
+  fi
+done
 SECRET=bench-secret-0123456789abcdef
 mkdir -p "$RESULTS"
 RUN_ID=$(date -u +%Y%m%dT%H%M%SZ)
@@ -250,7 +259,7 @@ want ingest && bench_ingest
 want queue && bench_queue
 want growth && bench_growth
 LOAD_END=$(cat /proc/loadavg)
-jq -n --arg cmd "bench/run.sh $*" --arg nproc "$(nproc)" --arg mem "$(free -m | awk '/^Mem:/ {print $2}')" \
+jq -n --arg cmd "bench/run.sh $ARGS" --arg nproc "$(nproc)" --arg mem "$(free -m | awk '/^Mem:/ {print $2}')" \
   --arg cpu "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')" --arg pg "$("$PG_BIN/postgres" --version)" \
   --arg dotnet "$(dotnet --version)" --arg ls "$LOAD_START" --arg le "$LOAD_END" --arg runs "$RUNS" --arg dur "$DURATION" --arg jobs "$JOBS" \
   '{command: $cmd, nproc: $nproc, mem_mb: $mem, cpu: $cpu, postgres: $pg, dotnet: $dotnet, load_start: $ls, load_end: $le, runs: $runs, wrk_seconds: $dur, jobs: $jobs}' >"$OUT/machine.json"
