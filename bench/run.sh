@@ -43,8 +43,9 @@ want() { [[ " ${SCENARIOS[*]} " == *" $1 "* ]]; }
 PG_PORT=${BENCH_PG_PORT:-55433}
 SVC_PORT=${BENCH_SVC_PORT:-18000}
 PEER_PORT=${BENCH_PEER_PORT:-19000}
-# A port something else already listens on would send wrk to that process instead of ours.
-for port in $PG_PORT $SVC_PORT $PEER_PORT; do
+# A port something else already listens on would send wrk to that process instead of ours (only
+# ingest listens on the service and peer ports).
+for port in $PG_PORT $(want ingest && echo "$SVC_PORT $PEER_PORT"); do
   if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
     echo "port $port is in use on 127.0.0.1 (another bench or service?); set BENCH_PG_PORT / BENCH_SVC_PORT / BENCH_PEER_PORT" >&2
     exit 1
