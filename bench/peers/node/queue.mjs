@@ -66,7 +66,12 @@ async function pgboss() {
   boss.on('error', (e) => console.error(e));
   await boss.start();
   await boss.createQueue('noop', { notify: true });
-  const workOpts = { batchSize: 10, pollingIntervalSeconds: 0.5, notifyPollingIntervalSeconds: 0.5 };
+  // burstWhenBatchFull: without it a worker sleeps the poll interval (0.5 s) after every fetch, full or
+  // not, so it completes one batch of 10 per 0.5 s (~20 jobs/s). With it, a fetch that comes back full
+  // is followed at once by the next; the first short fetch returns to the 0.5 s poll / NOTIFY wake-up.
+  // One worker (localConcurrency 1): at most 10 jobs in flight, like graphile-worker's concurrency 10.
+  const workOpts = { batchSize: 10, pollingIntervalSeconds: 0.5, notifyPollingIntervalSeconds: 0.5, burstWhenBatchFull: true, localConcurrency: 1 };
+  const tag = { batch: 10, poll_s: 0.5, burst_when_batch_full: true, local_concurrency: 1 };
   const handler = async (jobs) => { started += jobs.length; if (onStart) { const f = onStart; onStart = null; f(now()); } };
   if (mode === 'throughput') {
     for (let i = 0; i < n; i += 1000)
@@ -76,7 +81,7 @@ async function pgboss() {
     const ok = await waitFor(`select count(*) as c from pgboss.job where name = 'noop' and state in ('created', 'retry', 'active')`, 0);
     const seconds = (now() - t0) / 1000;
     await boss.stop({ graceful: false, wait: false });
-    return { completed: n, seconds, jobs_per_second: n / seconds, timed_out: !ok, batch: 10, poll_s: 0.5 };
+    return { completed: n, seconds, jobs_per_second: n / seconds, timed_out: !ok, ...tag };
   }
   await boss.work('noop', workOpts, handler);
   await sleep(1000);
@@ -90,7 +95,7 @@ async function pgboss() {
   }
   await boss.stop({ graceful: false, wait: false });
   samples.sort((a, b) => a - b);
-  return { p50_ms: pct(samples, 50), p99_ms: pct(samples, 99), max_ms: samples[samples.length - 1], batch: 10, poll_s: 0.5 };
+  return { p50_ms: pct(samples, 50), p99_ms: pct(samples, 99), max_ms: samples[samples.length - 1], ...tag };
 }
 
 const result = peer === 'graphile' ? await graphile() : await pgboss();
