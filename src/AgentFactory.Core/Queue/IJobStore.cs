@@ -24,6 +24,12 @@ public interface IJobStore
     /// </summary>
     Task<IReadOnlyList<DeliveryResult>> RecordDeliveriesAsync(IReadOnlyList<DeliveryRecord> deliveries, CancellationToken ct);
 
+    /// <summary>
+    /// How many <see cref="RecordDeliveriesAsync"/> transactions ingest keeps in flight at once: one for a
+    /// store with a single writer (more would only split the batches), several where commits run side by side.
+    /// </summary>
+    int IngestWriters => 1;
+
     Task<long> EnqueueAsync(NewJob job, CancellationToken ct);
 
     /// <summary>

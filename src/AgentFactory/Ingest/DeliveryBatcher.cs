@@ -9,7 +9,9 @@ namespace AgentFactory.Ingest;
 /// <summary>
 /// Group commit for ingest: deliveries that arrive while a commit is in flight are stored together in
 /// the next transaction, so many concurrent requests share one durable write. Each request still gets
-/// its answer only after the transaction holding its delivery has committed.
+/// its answer only after the transaction holding its delivery has committed. The store says how many
+/// transactions may be in flight (<see cref="IJobStore.IngestWriters"/>): one on SQLite, several on
+/// PostgreSQL, whose commits (and their WAL flushes) overlap.
 /// </summary>
 public sealed class DeliveryBatcher(IJobStore store) : BackgroundService
 {
@@ -18,7 +20,7 @@ public sealed class DeliveryBatcher(IJobStore store) : BackgroundService
 
     private readonly Channel<Pending> _queue = Channel.CreateBounded<Pending>(new BoundedChannelOptions(10_000)
     {
-        SingleReader = true,
+        SingleReader = store.IngestWriters == 1,
         FullMode = BoundedChannelFullMode.Wait,
     });
 
@@ -30,8 +32,12 @@ public sealed class DeliveryBatcher(IJobStore store) : BackgroundService
         return await pending.Result.Task;
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        Task.WhenAll(Enumerable.Range(0, Math.Max(1, store.IngestWriters)).Select(_ => WriterAsync(stoppingToken)));
+
+    private async Task WriterAsync(CancellationToken stoppingToken)
     {
+        await Task.Yield();
         var batch = new List<Pending>(MaxBatch);
         try
         {

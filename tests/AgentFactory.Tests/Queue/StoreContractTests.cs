@@ -93,6 +93,24 @@ public abstract class StoreContractTests : IAsyncLifetime
     }
 
     [StoreFact]
+    public async Task RecordDeliveries_batches_in_flight_together_with_the_same_redeliveries_in_any_order_store_each_once()
+    {
+        // Ingest keeps several batches in flight on PostgreSQL: overlapping batches must neither deadlock nor double-store.
+        var ids = Enumerable.Range(0, 200).Select(i => $"d{i:000}").ToArray();
+        var batches = Enumerable.Range(0, 8).Select(b =>
+        {
+            var order = ids.ToArray();
+            new Random(b).Shuffle(order);
+            return order.Select(id => new DeliveryRecord(Event(id), [new NewJob("x", "{}")])).ToList();
+        }).ToList();
+        var results = await Task.WhenAll(batches.Select(batch => Task.Run(() => Store.RecordDeliveriesAsync(batch, Ct))));
+        var stored = batches.Zip(results, (batch, r) => batch.Zip(r, (d, res) => (d.Delivery.DeliveryId, res))).SelectMany(x => x).ToList();
+        foreach (var id in ids) Assert.Single(stored, s => s.DeliveryId == id && !s.res.Duplicate);
+        Assert.Equal(200, (await Store.ListJobsAsync(new JobQuery(Limit: 500), Ct)).Count);
+        Assert.Equal(200, (await Store.ListEventsAsync(new EventQuery(Limit: 500), Ct)).Count);
+    }
+
+    [StoreFact]
     public async Task RecordDeliveries_in_one_batch_answers_each_in_order_and_dedupes_within_the_batch()
     {
         await Store.RecordDeliveryAsync(Event("old"), [new NewJob("x", "{}")], Ct);

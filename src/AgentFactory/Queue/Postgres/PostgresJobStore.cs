@@ -81,7 +81,27 @@ public sealed class PostgresJobStore : IJobStore, IAsyncDisposable, IDisposable
     /// </summary>
     public async Task<IReadOnlyList<DeliveryResult>> RecordDeliveriesAsync(IReadOnlyList<DeliveryRecord> deliveries, CancellationToken ct)
     {
-        var results = await InTransactionAsync<IReadOnlyList<DeliveryResult>>(async (conn, tx) =>
+        // Ingest keeps several of these transactions in flight (IngestWriters). Inserting in (hook, delivery)
+        // order makes every transaction take the unique-index locks in one global order, so two batches that
+        // carry the same redeliveries wait for each other instead of deadlocking. The sort is stable: within a
+        // batch the earlier copy of a delivery is still the one stored.
+        var order = Enumerable.Range(0, deliveries.Count)
+            .OrderBy(i => deliveries[i].Delivery.HookId, StringComparer.Ordinal)
+            .ThenBy(i => deliveries[i].Delivery.DeliveryId, StringComparer.Ordinal)
+            .ToArray();
+        var sorted = order.Select(i => deliveries[i]).ToArray();
+        var inOrder = await RecordSortedAsync(sorted, ct);
+        var results = new DeliveryResult[deliveries.Count];
+        for (var k = 0; k < order.Length; k++) results[order[k]] = inOrder[k];
+        if (results.Any(r => r.JobIds.Count > 0)) _signal.Notify();
+        return results;
+    }
+
+    /// <summary>Commits in PostgreSQL run side by side (and share WAL flushes): ingest keeps this many batches in flight.</summary>
+    public int IngestWriters => 4;
+
+    private Task<IReadOnlyList<DeliveryResult>> RecordSortedAsync(IReadOnlyList<DeliveryRecord> deliveries, CancellationToken ct) =>
+        InTransactionAsync<IReadOnlyList<DeliveryResult>>(async (conn, tx) =>
         {
             var now = _time.GetUtcNow();
             var eventIds = new long?[deliveries.Count];
@@ -153,9 +173,6 @@ public sealed class PostgresJobStore : IJobStore, IAsyncDisposable, IDisposable
             }
             return list;
         }, ct);
-        if (results.Any(r => r.JobIds.Count > 0)) _signal.Notify();
-        return results;
-    }
 
     private static NpgsqlBatchCommand InsertJobCommand(NewJob job, long eventId, DateTimeOffset now)
     {
