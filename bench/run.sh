@@ -8,7 +8,7 @@
 #   bench/run.sh growth          queue with 1 M finished jobs, and 1/2/4 orchestrators
 #   --quick                      shorter runs, one repetition (a smoke test, not figures to quote)
 #   --runs N                     repetitions per figure (median is reported; default 3; growth runs once)
-#   --duration S / --jobs N      wrk seconds per ingest run (15) / jobs per queue throughput run (20000;
+#   --duration S / --jobs N      wrk seconds per ingest run (15, after a 5 s warm-up that is not recorded) / jobs per queue throughput run (20000;
 #                                Hangfire.PostgreSql runs at most 5000, 1000 with --quick: it does a few hundred jobs/s)
 #   BENCH_MAX_WAIT=S             longest wait for the load average to fall to 1.5 before a figure (600 s)
 #   BENCH_PG_PORT / BENCH_SVC_PORT / BENCH_PEER_PORT   ports (55433 / 18000 / 19000); each must be free
@@ -22,13 +22,14 @@ ARGS="$*" # recorded in machine.json (the loop below shifts them away)
 SCENARIOS=()
 RUNS=3
 DURATION=15
+WARMUP=5
 JOBS=20000
 LAT_JOBS=500
 PREFILL=1000000
 HANGFIRE_JOBS=5000 # Hangfire.PostgreSql does ~350 jobs/s here: bound its throughput run (the lower of this and --jobs)
 while [[ $# -gt 0 ]]; do
   case $1 in
-    --quick) RUNS=1; DURATION=5; JOBS=5000; LAT_JOBS=100; PREFILL=100000; HANGFIRE_JOBS=1000 ;;
+    --quick) RUNS=1; DURATION=5; WARMUP=2; JOBS=5000; LAT_JOBS=100; PREFILL=100000; HANGFIRE_JOBS=1000 ;;
     --runs) RUNS=$2; shift ;;
     --duration) DURATION=$2; shift ;;
     --jobs) JOBS=$2; shift ;;
@@ -142,6 +143,10 @@ run_wrk() {
   local name=$1 url=$2 pid=$3 run=$4 line idle
   wait_quiet
   idle=$(rss_kb "$pid")
+  # Warm-up, not recorded: the .NET systems compile their hot paths (tiered JIT) in the first seconds of
+  # load, which would otherwise be a third of a 15 s run. Every system gets the same warm-up.
+  BENCH_RUN="warm-$name-$run-$RANDOM" wrk -t2 -c32 -d"${WARMUP}s" -s bench/ingest.lua "$url" >/dev/null
+  wait_quiet
   local load_before; load_before=$(load1)
   line=$(BENCH_RUN="$name-$run-$RANDOM" wrk -t2 -c32 -d"${DURATION}s" --latency -s bench/ingest.lua "$url" | grep '^RESULT')
   local kv; kv=$(echo "$line" | sed 's/RESULT //')
