@@ -146,7 +146,6 @@ run_wrk() {
   # Warm-up, not recorded: the .NET systems compile their hot paths (tiered JIT) in the first seconds of
   # load, which would otherwise be a third of a 15 s run. Every system gets the same warm-up.
   BENCH_RUN="warm-$name-$run-$RANDOM" wrk -t2 -c32 -d"${WARMUP}s" -s bench/ingest.lua "$url" >/dev/null
-  wait_quiet
   local load_before; load_before=$(load1)
   line=$(BENCH_RUN="$name-$run-$RANDOM" wrk -t2 -c32 -d"${DURATION}s" --latency -s bench/ingest.lua "$url" | grep '^RESULT')
   local kv; kv=$(echo "$line" | sed 's/RESULT //')
