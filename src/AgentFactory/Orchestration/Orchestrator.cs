@@ -14,6 +14,9 @@ namespace AgentFactory.Orchestration;
 /// The claim loop. Claims up to MAX_CONCURRENT_JOBS, runs each on its agent under a lease it renews,
 /// and wakes on new work at once (the queue signal) or every TICK_INTERVAL_SECONDS. On stop it claims
 /// nothing more, lets running jobs finish for SHUTDOWN_GRACE_SECONDS, then hands the rest back.
+/// MAX_CONCURRENT_JOBS bounds the agents running: a slot is free again when its agent returns, while
+/// the outcome is still being written and notified (the lease is renewed until then), so a slow
+/// commit or chat API never idles a slot. At most as many again may be in that last stage.
 /// </summary>
 public sealed partial class Orchestrator(
     IJobStore store,
@@ -30,9 +33,12 @@ public sealed partial class Orchestrator(
 {
     private readonly ConcurrentDictionary<long, RunningJob> _running = new();
     private readonly ConcurrentDictionary<long, Task> _tasks = new();
+    private int _agentsRunning;
 
     public string Owner => options.InstanceName;
-    public int RunningCount => _running.Count;
+
+    /// <summary>Agents running now (what MAX_CONCURRENT_JOBS bounds).</summary>
+    public int RunningCount => Volatile.Read(ref _agentsRunning);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -52,7 +58,7 @@ public sealed partial class Orchestrator(
         {
             while (!stoppingToken.IsCancellationRequested)
             {
-                var free = options.MaxConcurrentJobs - _running.Count;
+                var free = Math.Min(options.MaxConcurrentJobs - RunningCount, 2 * options.MaxConcurrentJobs - _running.Count);
                 var claimed = 0;
                 if (free > 0)
                 {
@@ -87,6 +93,7 @@ public sealed partial class Orchestrator(
         var settings = routing.SettingsFor(job.JobType);
         var running = new RunningJob(job.Lease, new CancellationTokenSource(settings.Timeout, time));
         _running[job.Id] = running;
+        Interlocked.Increment(ref _agentsRunning);
         _tasks[job.Id] = Task.Run(() => RunAsync(job, settings, running));
     }
 
@@ -118,6 +125,12 @@ public sealed partial class Orchestrator(
         {
             end = AttemptEnd.Failed;
             error = $"{e.GetType().Name}: {e.Message}";
+        }
+        finally
+        {
+            // The agent is done: its slot can take the next job while the outcome is written below.
+            Interlocked.Decrement(ref _agentsRunning);
+            signal.Notify();
         }
 
         var verdict = policy.Decide(job, end, time.GetUtcNow());

@@ -11,10 +11,12 @@ namespace AgentFactory.Tests.Orchestration;
 public sealed class OrchestratorTests
 {
     private static Task<TestService> Start(ProbeAgentKind probe, Action<AgentFactory.Options.AgentFactoryOptions>? configure = null,
-        FakeTimeProvider? time = null, string routing = ProbeAgentKind.Routing, Func<AgentFactory.Queue.IJobStore, Task>? seed = null) =>
+        FakeTimeProvider? time = null, string routing = ProbeAgentKind.Routing, Func<AgentFactory.Queue.IJobStore, Task>? seed = null,
+        IJobNotifier? notifier = null) =>
         TestService.StartAsync(routingJson: routing, configure: configure, seed: seed, services: s =>
         {
             s.AddSingleton<IAgentKind>(probe);
+            if (notifier is not null) s.AddSingleton(notifier);
             if (time is not null) s.AddSingleton<TimeProvider>(time);
             s.AddSingleton(new OutcomePolicy(TimeSpan.FromSeconds(10), TimeSpan.FromHours(1), () => 0.5)); // no jitter
         });
@@ -46,6 +48,41 @@ public sealed class OrchestratorTests
         gate.SetResult();
         foreach (var id in ids) await service.WaitForJobAsync(id, JobStatus.Completed);
         Assert.Equal(2, probe.MaxConcurrent);
+    }
+
+    [Fact]
+    public async Task A_slot_is_free_once_the_agent_returns_while_its_outcome_is_still_being_notified()
+    {
+        var probe = new ProbeAgentKind((_, _) => Task.FromResult(AgentResult.Success()));
+        var notifier = new StalledNotifier();
+        await using var service = await Start(probe, o => o.MaxConcurrentJobs = 1, notifier: notifier);
+        var first = await service.Store.EnqueueAsync(new NewJob("t", "{}"), default);
+        await notifier.FirstCall.WaitAsync(TimeSpan.FromSeconds(30)); // written as completed; its notification hangs
+        var second = await service.Store.EnqueueAsync(new NewJob("t", "{}"), default);
+        await probe.WaitForStartsAsync(2); // the stalled notification does not hold the only slot
+        notifier.Release();
+        await service.WaitForJobAsync(first, JobStatus.Completed);
+        await service.WaitForJobAsync(second, JobStatus.Completed);
+        Assert.Equal(1, probe.MaxConcurrent);
+    }
+
+    /// <summary>A chat API that does not answer: the first job-ended notification waits until released.</summary>
+    private sealed class StalledNotifier : IJobNotifier
+    {
+        private readonly TaskCompletionSource _first = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly TaskCompletionSource _release = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private int _calls;
+
+        public Task FirstCall => _first.Task;
+
+        public void Release() => _release.TrySetResult();
+
+        public Task JobEndedAsync(JobRecord job, JobEnding ending, CancellationToken ct)
+        {
+            if (Interlocked.Increment(ref _calls) > 1) return Task.CompletedTask;
+            _first.TrySetResult();
+            return _release.Task;
+        }
     }
 
     [Fact]
