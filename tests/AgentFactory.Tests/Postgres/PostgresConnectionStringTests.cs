@@ -7,6 +7,19 @@ namespace AgentFactory.Tests.Postgres;
 /// <summary>DATABASE_URL in both forms users paste: libpq URIs (Supabase's "Connect" dialog) and Npgsql keyword strings. No server needed.</summary>
 public sealed class PostgresConnectionStringTests
 {
+    [Theory]
+    [InlineData("postgresql://app@db.example.org:5432/queue", 32)]
+    [InlineData("postgresql://app@aws-0-eu.pooler.supabase.com:6543/postgres", 0)] // transaction-mode pooler
+    [InlineData("postgresql://app@pgbouncer.internal:5432/queue?pgbouncer=true", 0)]
+    [InlineData("Host=db.example.org;Username=app;Max Auto Prepare=0", 0)] // the user's own setting wins
+    [InlineData("Host=db.example.org;Username=app;Max Auto Prepare=5", 5)]
+    public void Statements_are_prepared_automatically_except_through_a_transaction_pooler_or_against_the_users_setting(string url, int expected)
+    {
+        var b = PostgresConnectionString.Parse(url);
+        PostgresConnectionString.EnableAutoPrepare(url, b);
+        Assert.Equal(expected, b.MaxAutoPrepare);
+    }
+
     [Fact]
     public void Uri_with_every_part_becomes_the_same_npgsql_settings()
     {

@@ -30,6 +30,7 @@ public sealed class PostgresJobStore : IJobStore, IAsyncDisposable, IDisposable
     {
         Settings = PostgresConnectionString.Parse(databaseUrl);
         Settings.ApplicationName ??= "agentfactory";
+        PostgresConnectionString.EnableAutoPrepare(databaseUrl, Settings);
         _dataSource = new NpgsqlDataSourceBuilder(Settings.ConnectionString).Build();
         _time = time;
         _signal = signal;
