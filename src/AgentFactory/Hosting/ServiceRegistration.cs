@@ -50,7 +50,7 @@ public static class ServiceRegistration
     {
         if (options.DatabaseUrl is { } url)
         {
-            services.AddSingleton(sp => new PostgresJobStore(url, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<QueueSignal>()));
+            services.AddSingleton(sp => new PostgresJobStore(url, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<QueueSignal>(), options.DatabaseListen));
             services.AddSingleton<IJobStore>(sp => sp.GetRequiredService<PostgresJobStore>());
             return services;
         }

@@ -1,4 +1,4 @@
-namespace AgentFactory.Queue.Postgres;
+namespace AgentFactory.Queue;
 
 /// <summary>
 /// Coalesces concurrent single-item writes into batches: callers that arrive while a batch is being

@@ -58,7 +58,8 @@ public sealed class OrchestratorKillTests
             Assert.Equal(total, counts[JobStatus.Completed]);
             Assert.Equal(0, counts[JobStatus.Running]);
             Assert.Equal(total, perJob.Count);
-            Assert.True(inFlight.Count <= MaxConcurrent, $"the victim held {inFlight.Count} leases");
+            // MAX_CONCURRENT_JOBS agents, plus at most as many finished ones whose outcome is still being written.
+            Assert.True(inFlight.Count <= 2 * MaxConcurrent, $"the victim held {inFlight.Count} leases");
             Assert.Subset(inFlight.ToHashSet(), reruns); // a job runs twice only if the dead instance held it
             Assert.All(perJob.Values, n => Assert.True(n <= 2, "no job runs more than twice after one crash"));
         }

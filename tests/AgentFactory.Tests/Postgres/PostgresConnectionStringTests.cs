@@ -21,6 +21,15 @@ public sealed class PostgresConnectionStringTests
     }
 
     [Fact]
+    public void Database_listen_false_also_means_no_prepared_statements()
+    {
+        const string url = "postgresql://app@pooler.internal:5432/queue";
+        var b = PostgresConnectionString.Parse(url);
+        PostgresConnectionString.EnableAutoPrepare(url, b, listenSetting: false);
+        Assert.Equal(0, b.MaxAutoPrepare);
+    }
+
+    [Fact]
     public void Uri_with_every_part_becomes_the_same_npgsql_settings()
     {
         var b = PostgresConnectionString.Parse("postgresql://app:s3cret@db.example.org:5433/queue?sslmode=require&application_name=af&connect_timeout=7");

@@ -61,13 +61,14 @@ public static class PostgresConnectionString
     /// Lets Npgsql prepare the statements it sees repeatedly (claim, complete, the ingest inserts), so the
     /// server stops parsing and planning them on every call: about twice the queue throughput on the
     /// benchmark machine (docs/benchmarks.md). Not through a transaction-mode pooler, where a prepared
-    /// statement lives on a server connection the next transaction may not get, and never over a
+    /// statement lives on a server connection the next transaction may not get (nor with
+    /// DATABASE_LISTEN=false, the switch for a pooler the port does not reveal), and never over a
     /// "Max Auto Prepare" the connection string sets itself.
     /// </summary>
-    public static void EnableAutoPrepare(string value, NpgsqlConnectionStringBuilder b)
+    public static void EnableAutoPrepare(string value, NpgsqlConnectionStringBuilder b, bool listenSetting = true)
     {
         if (value.Contains("auto prepare", StringComparison.OrdinalIgnoreCase) || value.Contains("autoprepare", StringComparison.OrdinalIgnoreCase)) return;
-        if (ListenUnavailableReason(value, b, listenSetting: true) is not null) return;
+        if (ListenUnavailableReason(value, b, listenSetting) is not null) return;
         b.MaxAutoPrepare = 32;
         b.AutoPrepareMinUsages = 2;
     }

@@ -19,6 +19,7 @@ public sealed class SqliteJobStore : IJobStore, IDisposable
     private readonly TimeProvider _time;
     private readonly QueueSignal _signal;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
+    private readonly WriteCoalescer<(JobLease Lease, string? Output), bool> _completions;
 
     public SqliteJobStore(string path, TimeProvider time, QueueSignal signal)
     {
@@ -40,7 +41,11 @@ public sealed class SqliteJobStore : IJobStore, IDisposable
         }.ToString();
         _time = time;
         _signal = signal;
+        _completions = new(c => c.Lease.JobId, CompleteBatchAsync);
     }
+
+    /// <summary>How many completion transactions have run; fewer than completions means they were coalesced.</summary>
+    internal long CompletionBatches => _completions.Batches;
 
     public void Dispose() => _writeLock.Dispose();
 
@@ -185,14 +190,26 @@ public sealed class SqliteJobStore : IJobStore, IDisposable
             return held;
         }, ct);
 
-    public Task<bool> CompleteAsync(JobLease lease, string? output, CancellationToken ct) =>
-        WriteAsync(async (conn, tx) =>
+    /// <summary>
+    /// Completions that arrive while one is being committed share the next transaction (one fsync for
+    /// many jobs), as deliveries do at ingest; each still gets its own fenced answer.
+    /// </summary>
+    public Task<bool> CompleteAsync(JobLease lease, string? output, CancellationToken ct) => _completions.WriteAsync((lease, output), ct);
+
+    private Task<IReadOnlyList<bool>> CompleteBatchAsync(IReadOnlyList<(JobLease Lease, string? Output)> batch) =>
+        WriteAsync<IReadOnlyList<bool>>(async (conn, tx) =>
         {
-            await using var cmd = LeaseCommand(conn, tx, "complete", lease);
-            cmd.Parameters.AddWithValue("@now", Ts(_time.GetUtcNow()));
-            cmd.Parameters.AddWithValue("@output", (object?)output ?? DBNull.Value);
-            return await cmd.ExecuteNonQueryAsync(ct) == 1;
-        }, ct);
+            var now = Ts(_time.GetUtcNow());
+            var held = new List<bool>(batch.Count);
+            foreach (var (lease, output) in batch)
+            {
+                await using var cmd = LeaseCommand(conn, tx, "complete", lease);
+                cmd.Parameters.AddWithValue("@now", now);
+                cmd.Parameters.AddWithValue("@output", (object?)output ?? DBNull.Value);
+                held.Add(await cmd.ExecuteNonQueryAsync(CancellationToken.None) == 1);
+            }
+            return held;
+        }, CancellationToken.None);
 
     public async Task<bool> FailAsync(JobLease lease, JobFailure failure, CancellationToken ct)
     {
