@@ -28,7 +28,7 @@ if (ingest.length) {
   out.push('');
   out.push('| system | deliveries/s | vs adnanh/webhook | vs bare ASP.NET HMAC | p50 ms | p99 ms | p99 vs peer | non-2xx | RSS idle MB | RSS peak MB | load1 before each run |');
   out.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|');
-  for (const s of ['agentfactory-sqlite', 'agentfactory-postgres', 'adnanh-webhook', 'bare-aspnet-hmac']) {
+  for (const s of ['agentfactory-sqlite', 'agentfactory-postgres', 'agentfactory-postgres-prefilled', 'adnanh-webhook', 'bare-aspnet-hmac']) {
     const rs = by(s);
     if (!rs.length) continue;
     const rps = median(rs.map((r) => r.rps)), p99 = median(rs.map((r) => r.p99_ms));

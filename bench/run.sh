@@ -5,7 +5,7 @@
 #   bench/run.sh                 everything (ingest, queue, growth)
 #   bench/run.sh ingest          ingest only (service on SQLite and PostgreSQL, adnanh/webhook, bare ASP.NET HMAC endpoint)
 #   bench/run.sh queue           queue only (service, graphile-worker, pg-boss, Hangfire.PostgreSql)
-#   bench/run.sh growth          queue with 1 M finished jobs, and 1/2/4 orchestrators
+#   bench/run.sh growth          queue and PostgreSQL ingest with 1 M finished jobs and events stored, and 1/2/4 orchestrators
 #   --quick                      shorter runs, one repetition (a smoke test, not figures to quote)
 #   --runs N                     repetitions per figure (median is reported; default 3; growth runs once)
 #   --duration S / --jobs N      wrk seconds per ingest run (15, after a 5 s warm-up that is not recorded) / jobs per queue throughput run (20000;
@@ -46,7 +46,7 @@ SVC_PORT=${BENCH_SVC_PORT:-18000}
 PEER_PORT=${BENCH_PEER_PORT:-19000}
 # A port something else already listens on would send wrk to that process instead of ours (only
 # ingest listens on the service and peer ports).
-for port in $PG_PORT $(want ingest && echo "$SVC_PORT $PEER_PORT"); do
+for port in $PG_PORT $( (want ingest || want growth) && echo "$SVC_PORT $PEER_PORT"); do
   if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
     echo "port $port is in use on 127.0.0.1 (another bench or service?); set BENCH_PG_PORT / BENCH_SVC_PORT / BENCH_PEER_PORT" >&2
     exit 1
@@ -255,6 +255,13 @@ bench_growth() {
     done
     url=$(new_db af_growth); queue_af agentfactory-postgres-prefilled --mode throughput --database-url "$url" --jobs $JOBS --prefill $PREFILL
     url=$(new_db af_growth); queue_af agentfactory-postgres-prefilled --mode latency --database-url "$url" --jobs $LAT_JOBS --prefill $PREFILL
+    # Ingest into the same history: 1 M finished jobs and 1 M delivered events already stored.
+    make_body
+    url=$(new_db af_growth_ingest)
+    "$RESULTS/bin/bench/AgentFactory.Bench" --mode prefill --database-url "$url" --prefill $PREFILL >/dev/null
+    start_service af-postgres-prefilled "$url"
+    run_wrk agentfactory-postgres-prefilled "http://127.0.0.1:$SVC_PORT/webhook/github" "$SVC_PID" 1
+    stop_pid "$SVC_PID"
   }
 }
 

@@ -1,7 +1,7 @@
 using AgentFactory.Queue;
 using Npgsql;
 
-/// <summary>The growth scenario: M completed jobs already in agent_jobs (PostgreSQL only), then VACUUM ANALYZE as autovacuum would.</summary>
+/// <summary>The growth scenario: M completed jobs in agent_jobs and M events in webhook_events (PostgreSQL only), then VACUUM ANALYZE as autovacuum would.</summary>
 static class Prefill
 {
     public static async Task RunAsync(IJobStore store, string? databaseUrl, string sqlitePath, int rows)
@@ -20,7 +20,16 @@ static class Prefill
             cmd.Parameters.AddWithValue(rows);
             await cmd.ExecuteNonQueryAsync();
         }
-        await using (var vacuum = new NpgsqlCommand("VACUUM ANALYZE agent_jobs", conn) { CommandTimeout = 600 })
+        // And as many delivered events (the ingest side of the history: the unique index ingest checks grows with it).
+        await using (var cmd = new NpgsqlCommand("""
+            INSERT INTO webhook_events (delivery_id, hook_id, event_type, received_at, payload, converted_to_job)
+            SELECT 'prefill-' || g, '1', 'push', now(), '{"bench":true}', true FROM generate_series(1, $1) g
+            """, conn) { CommandTimeout = 600 })
+        {
+            cmd.Parameters.AddWithValue(rows);
+            await cmd.ExecuteNonQueryAsync();
+        }
+        await using (var vacuum = new NpgsqlCommand("VACUUM ANALYZE agent_jobs, webhook_events", conn) { CommandTimeout = 600 })
             await vacuum.ExecuteNonQueryAsync();
     }
 }

@@ -14,6 +14,7 @@ using Microsoft.Extensions.Hosting;
 
 // Queue benchmark: N no-op jobs through the real store and the real Orchestrator(s).
 //   throughput: enqueue N jobs, start K orchestrators, time until all N are completed (claim → run → complete).
+//   prefill:    migrate and --prefill only, then exit (a history-laden database for the ingest growth run).
 //   store:      7 KB deliveries straight into the store in batches (the ingest write path without HTTP).
 //   latency:    one orchestrator idle; enqueue one job at a time, time from before EnqueueAsync to the agent's start.
 // Prints one JSON object on stdout. Usage:
@@ -70,7 +71,11 @@ var result = new Dictionary<string, object?>
     ["orchestrators"] = orchestrators, ["concurrency"] = concurrency, ["prefill"] = prefill,
 };
 
-if (mode == "store")
+if (mode == "prefill")
+{
+    // Only the migration and --prefill above: a database for `agentfactory webhook` to ingest into (bench/run.sh growth).
+}
+else if (mode == "store")
 {
     // The ingest write path without HTTP: 7 KB push deliveries, one job each, handed to the store in batches
     // of --batch as the DeliveryBatcher would (with --writers batches in flight at once). CPU time per
