@@ -18,8 +18,6 @@ public sealed class PostgresStoreContractTests : StoreContractTests, IRequiresPo
         return _store;
     }
 
-    protected override long CompletionBatches => _store!.CompletionBatches;
-
     protected override async Task DisposeStoreAsync()
     {
         if (_store is not null) await _store.DisposeAsync();

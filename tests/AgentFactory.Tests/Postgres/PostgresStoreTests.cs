@@ -29,6 +29,24 @@ public sealed class PostgresStoreTests : IAsyncLifetime
     }
 
     [PostgresFact]
+    public async Task Concurrent_completions_share_statements_and_each_caller_gets_its_own_answer()
+    {
+        for (var i = 0; i < 200; i++) await _store.EnqueueAsync(new NewJob("t", "{}"), Ct);
+        var jobs = await _store.ClaimAsync("w", 200, TimeSpan.FromMinutes(5), Ct);
+        var before = _store.CompletionBatches;
+
+        var valid = jobs.Select(j => Task.Run(() => _store.CompleteAsync(j.Lease, "ok " + j.Id, Ct))).ToList();
+        var stale = jobs.Take(50).Select(j => Task.Run(() => _store.CompleteAsync(j.Lease with { Owner = "intruder" }, "stale", Ct))).ToList();
+
+        Assert.All(await Task.WhenAll(valid), Assert.True);
+        Assert.All(await Task.WhenAll(stale), Assert.False);
+        var statements = _store.CompletionBatches - before;
+        Assert.True(statements < valid.Count + stale.Count, $"{statements} statements for {valid.Count + stale.Count} completions");
+        var rows = await _store.ListJobsAsync(new JobQuery(Limit: 1000), Ct);
+        Assert.All(rows, r => Assert.Equal((JobStatus.Completed, "ok " + r.Id), (r.Status, r.Output)));
+    }
+
+    [PostgresFact]
     public async Task Exclusive_run_skips_while_another_instance_holds_the_lock_and_releases_it_after()
     {
         await using var other = new PostgresJobStore(_db.ConnectionString, TimeProvider.System, new QueueSignal());

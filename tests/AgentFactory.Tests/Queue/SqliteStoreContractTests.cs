@@ -16,8 +16,6 @@ public sealed class SqliteStoreContractTests : StoreContractTests
         return _store;
     }
 
-    protected override long CompletionBatches => _store!.CompletionBatches;
-
     protected override Task DisposeStoreAsync()
     {
         _store?.Dispose();

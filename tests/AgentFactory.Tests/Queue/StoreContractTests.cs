@@ -21,9 +21,6 @@ public abstract class StoreContractTests : IAsyncLifetime
     /// <summary>A new, empty store on its own database, already migrated.</summary>
     protected abstract Task<IJobStore> CreateStoreAsync(TimeProvider time, QueueSignal signal);
 
-    /// <summary>Completion statements (PostgreSQL) or transactions (SQLite) the store has run so far.</summary>
-    protected abstract long CompletionBatches { get; }
-
     protected virtual Task DisposeStoreAsync() => Task.CompletedTask;
 
     public async Task InitializeAsync() => Store = await CreateStoreAsync(Time, Signal);
@@ -214,19 +211,16 @@ public abstract class StoreContractTests : IAsyncLifetime
     }
 
     [StoreFact]
-    public async Task Concurrent_completions_share_writes_and_each_caller_gets_its_own_answer()
+    public async Task Concurrent_completions_each_get_their_own_fenced_answer()
     {
         for (var i = 0; i < 200; i++) await Store.EnqueueAsync(new NewJob("t", "{}"), Ct);
         var jobs = await Store.ClaimAsync("w", 200, TimeSpan.FromMinutes(5), Ct);
-        var before = CompletionBatches;
 
         var valid = jobs.Select(j => Task.Run(() => Store.CompleteAsync(j.Lease, "ok " + j.Id, Ct))).ToList();
         var stale = jobs.Take(50).Select(j => Task.Run(() => Store.CompleteAsync(j.Lease with { Owner = "intruder" }, "stale", Ct))).ToList();
 
         Assert.All(await Task.WhenAll(valid), Assert.True);
         Assert.All(await Task.WhenAll(stale), Assert.False);
-        var writes = CompletionBatches - before;
-        Assert.True(writes < valid.Count + stale.Count, $"{writes} writes for {valid.Count + stale.Count} completions");
         var rows = await Store.ListJobsAsync(new JobQuery(Limit: 1000), Ct);
         Assert.All(rows, r => Assert.Equal((JobStatus.Completed, "ok " + r.Id), (r.Status, r.Output)));
     }
