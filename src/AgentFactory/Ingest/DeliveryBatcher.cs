@@ -37,7 +37,6 @@ public sealed class DeliveryBatcher(IJobStore store) : BackgroundService
 
     private async Task WriterAsync(CancellationToken stoppingToken)
     {
-        await Task.Yield();
         var batch = new List<Pending>(MaxBatch);
         try
         {

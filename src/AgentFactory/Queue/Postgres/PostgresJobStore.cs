@@ -26,12 +26,12 @@ public sealed class PostgresJobStore : IJobStore, IAsyncDisposable, IDisposable
     private readonly QueueSignal _signal;
     private readonly WriteCoalescer<(JobLease Lease, string? Output), bool> _completions;
 
-    /// <param name="directConnection">False when DATABASE_LISTEN=false: a pooler the port does not reveal may be in between, so no prepared statements either.</param>
-    public PostgresJobStore(string databaseUrl, TimeProvider time, QueueSignal signal, bool directConnection = true)
+    /// <param name="databaseListen">DATABASE_LISTEN: false means a pooler the port does not reveal may be in between, so no prepared statements either.</param>
+    public PostgresJobStore(string databaseUrl, TimeProvider time, QueueSignal signal, bool databaseListen = true)
     {
         Settings = PostgresConnectionString.Parse(databaseUrl);
         Settings.ApplicationName ??= "agentfactory";
-        PostgresConnectionString.EnableAutoPrepare(databaseUrl, Settings, directConnection);
+        PostgresConnectionString.EnableAutoPrepare(databaseUrl, Settings, databaseListen);
         _dataSource = new NpgsqlDataSourceBuilder(Settings.ConnectionString).Build();
         _time = time;
         _signal = signal;

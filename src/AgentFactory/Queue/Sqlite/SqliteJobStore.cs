@@ -199,13 +199,17 @@ public sealed class SqliteJobStore : IJobStore, IDisposable
     private Task<IReadOnlyList<bool>> CompleteBatchAsync(IReadOnlyList<(JobLease Lease, string? Output)> batch) =>
         WriteAsync<IReadOnlyList<bool>>(async (conn, tx) =>
         {
-            var now = Ts(_time.GetUtcNow());
+            // One statement, prepared once, bound again for each completion of the batch.
+            await using var cmd = LeaseCommand(conn, tx, "complete", batch[0].Lease);
+            cmd.Parameters.AddWithValue("@now", Ts(_time.GetUtcNow()));
+            var output = cmd.Parameters.AddWithValue("@output", DBNull.Value);
             var held = new List<bool>(batch.Count);
-            foreach (var (lease, output) in batch)
+            foreach (var (lease, text) in batch)
             {
-                await using var cmd = LeaseCommand(conn, tx, "complete", lease);
-                cmd.Parameters.AddWithValue("@now", now);
-                cmd.Parameters.AddWithValue("@output", (object?)output ?? DBNull.Value);
+                cmd.Parameters["@id"].Value = lease.JobId;
+                cmd.Parameters["@owner"].Value = lease.Owner;
+                cmd.Parameters["@attempt"].Value = lease.Attempt;
+                output.Value = (object?)text ?? DBNull.Value;
                 held.Add(await cmd.ExecuteNonQueryAsync(CancellationToken.None) == 1);
             }
             return held;
