@@ -13,15 +13,18 @@ public sealed class QueueSignal
 
     public void Notify() => _channel.Writer.TryWrite(true);
 
-    /// <summary>True when woken, false when the timeout elapsed first.</summary>
+    /// <summary>True when woken, false when the timeout elapsed first. Cancelling <paramref name="ct"/> throws.</summary>
     public async Task<bool> WaitAsync(TimeSpan timeout, TimeProvider time, CancellationToken ct)
     {
         if (_channel.Reader.TryRead(out _)) return true;
-        using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        using var timer = time.CreateTimer(static s => ((CancellationTokenSource)s!).Cancel(), cts, timeout, Timeout.InfiniteTimeSpan);
+        // The timeout's timer belongs to its CancellationTokenSource. A bare timer whose callback cancelled a
+        // linked source could fire after the wait ended and the source was disposed: its ObjectDisposedException
+        // on a thread-pool thread ended the process (exit 134). The source's own timer callback tolerates that.
+        using var timeoutSource = new CancellationTokenSource(timeout, time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, timeoutSource.Token);
         try
         {
-            await _channel.Reader.WaitToReadAsync(cts.Token);
+            await _channel.Reader.WaitToReadAsync(linked.Token);
             return _channel.Reader.TryRead(out _);
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
