@@ -2,22 +2,9 @@ using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Text;
 
+using AgentFactory.Sandbox;
+
 namespace AgentFactory.Processes;
-
-/// <summary>What to run: an argument list (never a shell string) with exactly the given environment.</summary>
-public sealed record ProcessSpec(
-    string FileName,
-    IReadOnlyList<string> Arguments,
-    IReadOnlyDictionary<string, string> Environment,
-    string? WorkingDirectory = null,
-    byte[]? Stdin = null,
-    int MaxOutputBytes = 64 * 1024);
-
-/// <param name="Output">stdout and stderr interleaved; only the last MaxOutputBytes are kept.</param>
-public sealed record ProcessResult(int ExitCode, string Output, long OutputBytes)
-{
-    public bool Truncated(int max) => OutputBytes > max;
-}
 
 /// <summary>
 /// Runs a child process in its own session (via setsid) so that on exit, timeout or cancellation the

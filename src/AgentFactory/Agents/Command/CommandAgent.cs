@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using AgentFactory.Processes;
+using AgentFactory.Sandbox;
 
 namespace AgentFactory.Agents.Command;
 

@@ -4,6 +4,7 @@ using AgentFactory.Agents.Command;
 using AgentFactory.Agents.Notify;
 using AgentFactory.Agents.Workspace;
 using AgentFactory.Processes;
+using AgentFactory.Sandbox;
 using Microsoft.Extensions.Logging;
 
 namespace AgentFactory.Agents.Deploy;

@@ -1,4 +1,5 @@
 using AgentFactory.Processes;
+using AgentFactory.Sandbox;
 
 namespace AgentFactory.Agents.Workspace;
 
