@@ -1,12 +1,13 @@
+using AgentFactory.Hosting;
 using AgentFactory.Agents.CodeReview;
 using AgentFactory.Agents.Command;
 using AgentFactory.Agents.Deploy;
-using AgentFactory.Agents.GitHub;
+using AgentFactory.GitHub;
 using AgentFactory.Agents.Llm;
 using AgentFactory.Agents.Log;
-using AgentFactory.Agents.Notify;
+using AgentFactory.Notify;
 using AgentFactory.Agents.Tasks;
-using AgentFactory.Agents.Workspace;
+using AgentFactory.Workspace;
 using AgentFactory.Orchestration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;

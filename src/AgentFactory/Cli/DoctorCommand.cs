@@ -2,7 +2,7 @@ using System.CommandLine;
 using AgentFactory.Agents;
 using AgentFactory.Hosting;
 using AgentFactory.Options;
-using AgentFactory.Agents.Workspace;
+using AgentFactory.Workspace;
 using AgentFactory.Queue;
 using AgentFactory.Routing;
 using Microsoft.Extensions.DependencyInjection;

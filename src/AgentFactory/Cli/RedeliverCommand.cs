@@ -2,7 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using AgentFactory.Agents;
-using AgentFactory.Agents.GitHub;
+using AgentFactory.GitHub;
 using AgentFactory.Redelivery;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;

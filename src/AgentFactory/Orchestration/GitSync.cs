@@ -1,5 +1,5 @@
 using AgentFactory.Options;
-using AgentFactory.Agents.Workspace;
+using AgentFactory.Workspace;
 using Microsoft.Extensions.Logging;
 
 namespace AgentFactory.Orchestration;

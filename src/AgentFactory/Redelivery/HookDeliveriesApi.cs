@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Web;
-using AgentFactory.Agents.GitHub;
+using AgentFactory.GitHub;
 using AgentFactory.Hosting;
 using Octokit;
 

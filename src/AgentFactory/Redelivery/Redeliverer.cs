@@ -1,6 +1,6 @@
 using System.Net;
 using AgentFactory.Agents;
-using AgentFactory.Agents.GitHub;
+using AgentFactory.GitHub;
 using AgentFactory.Queue;
 using Octokit;
 

@@ -1,5 +1,6 @@
+using AgentFactory.Hosting;
 using AgentFactory.Agents;
-using AgentFactory.Agents.GitHub;
+using AgentFactory.GitHub;
 
 namespace AgentFactory.Redelivery;
 

@@ -1,4 +1,4 @@
-using AgentFactory.Agents.Notify;
+using AgentFactory.Notify;
 using AgentFactory.Agents.Tasks;
 using AgentFactory.Hosting;
 using AgentFactory.Jobs;

@@ -1,5 +1,5 @@
-using AgentFactory.Agents.Notify;
-using AgentFactory.Agents.Workspace;
+using AgentFactory.Notify;
+using AgentFactory.Workspace;
 using AgentFactory.Jobs;
 using AgentFactory.Tests.Support;
 using AgentFactory.Tests.Support.Fakes;

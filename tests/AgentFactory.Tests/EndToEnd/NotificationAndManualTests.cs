@@ -1,8 +1,8 @@
 using System.Net;
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
-using AgentFactory.Agents.GitHub;
-using AgentFactory.Agents.Notify;
+using AgentFactory.GitHub;
+using AgentFactory.Notify;
 using AgentFactory.Jobs;
 using AgentFactory.Tests.Support;
 using AgentFactory.Tests.Support.Fakes;

@@ -1,4 +1,4 @@
-using AgentFactory.Agents.GitHub;
+using AgentFactory.GitHub;
 using AgentFactory.Events;
 using AgentFactory.Queue;
 using AgentFactory.Queue.Sqlite;

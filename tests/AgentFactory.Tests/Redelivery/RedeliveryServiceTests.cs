@@ -1,4 +1,4 @@
-using AgentFactory.Agents.GitHub;
+using AgentFactory.GitHub;
 using AgentFactory.Redelivery;
 using AgentFactory.Tests.Support;
 using AgentFactory.Tests.Support.Fakes;

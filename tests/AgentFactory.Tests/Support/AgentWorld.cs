@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
-using AgentFactory.Agents.GitHub;
+using AgentFactory.GitHub;
 using AgentFactory.Agents.Llm;
-using AgentFactory.Agents.Notify;
+using AgentFactory.Notify;
 using AgentFactory.Jobs;
 using AgentFactory.Options;
 using AgentFactory.Routing;

@@ -1,7 +1,7 @@
 using System.Text.Json;
-using AgentFactory.Agents.GitHub;
+using AgentFactory.GitHub;
 using AgentFactory.Agents.Llm;
-using AgentFactory.Agents.Workspace;
+using AgentFactory.Workspace;
 using Microsoft.Extensions.Logging;
 using Octokit;
 

@@ -1,6 +1,6 @@
 using System.Text.Json;
-using AgentFactory.Agents.GitHub;
-using AgentFactory.Agents.Workspace;
+using AgentFactory.GitHub;
+using AgentFactory.Workspace;
 using Microsoft.Extensions.Logging;
 
 namespace AgentFactory.Agents.CodeReview;

@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using System.Text.Json;
 using AgentFactory.Agents.Command;
-using AgentFactory.Agents.Notify;
-using AgentFactory.Agents.Workspace;
+using AgentFactory.Notify;
+using AgentFactory.Workspace;
 using AgentFactory.Processes;
 using AgentFactory.Sandbox;
 using Microsoft.Extensions.Logging;

@@ -1,3 +1,4 @@
+using AgentFactory.Hosting;
 namespace AgentFactory.Agents.Llm;
 
 /// <summary>

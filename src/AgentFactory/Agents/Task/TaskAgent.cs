@@ -1,5 +1,5 @@
-using AgentFactory.Agents.GitHub;
-using AgentFactory.Agents.Workspace;
+using AgentFactory.GitHub;
+using AgentFactory.Workspace;
 using Microsoft.Extensions.Logging;
 using Octokit;
 

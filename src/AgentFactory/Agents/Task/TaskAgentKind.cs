@@ -1,6 +1,6 @@
 using System.Text.Json;
-using AgentFactory.Agents.GitHub;
-using AgentFactory.Agents.Workspace;
+using AgentFactory.GitHub;
+using AgentFactory.Workspace;
 using Microsoft.Extensions.Logging;
 
 // The namespace is plural so it does not hide System.Threading.Tasks.Task.

@@ -1,4 +1,4 @@
-using AgentFactory.Agents.Notify;
+using AgentFactory.Notify;
 
 namespace AgentFactory.Tests.Support.Fakes;
 

@@ -1,6 +1,6 @@
 using Octokit;
 
-namespace AgentFactory.Agents.GitHub;
+namespace AgentFactory.GitHub;
 
 /// <summary>An authenticated client bound to the repository of one job's event.</summary>
 public sealed class GitHubRepo(string owner, string name, IGitHubClient client, string token)

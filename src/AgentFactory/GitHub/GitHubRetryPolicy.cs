@@ -1,4 +1,4 @@
-namespace AgentFactory.Agents.GitHub;
+namespace AgentFactory.GitHub;
 
 /// <summary>What a GitHub response said about waiting: Retry-After and the x-ratelimit-* headers.</summary>
 public sealed record RateLimitHeaders(TimeSpan? RetryAfter, string? Remaining, long? ResetUnixSeconds);

@@ -1,7 +1,8 @@
+using AgentFactory.Agents;
 using AgentFactory.Options;
 using Microsoft.Extensions.Logging;
 
-namespace AgentFactory.Agents.Workspace;
+namespace AgentFactory.Workspace;
 
 /// <summary>What to check out: a commit sha, a tag, or the tip of a branch on origin.</summary>
 public sealed record GitTarget(string Kind, string Name)

@@ -1,10 +1,10 @@
 using AgentFactory.Agents;
-using AgentFactory.Agents.Workspace;
+using AgentFactory.Workspace;
 using AgentFactory.Options;
 using AgentFactory.Tests.Support;
 using Microsoft.Extensions.Logging.Abstractions;
 
-namespace AgentFactory.Tests.Agents;
+namespace AgentFactory.Tests.Workspace;
 
 /// <summary>Per-job worktrees of the shared clone, against real repositories.</summary>
 public sealed class WorktreesTests : IAsyncLifetime

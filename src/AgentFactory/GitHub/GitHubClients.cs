@@ -1,10 +1,11 @@
+using AgentFactory.Agents;
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
 using Octokit;
 using Octokit.Internal;
 
-namespace AgentFactory.Agents.GitHub;
+namespace AgentFactory.GitHub;
 
 /// <summary>
 /// Hands agents an Octokit client for their event's repository, authenticated with GITHUB_TOKEN or

@@ -2,7 +2,7 @@ using System.Buffers.Text;
 using System.Security.Cryptography;
 using System.Text;
 
-namespace AgentFactory.Agents.GitHub;
+namespace AgentFactory.GitHub;
 
 /// <summary>
 /// The JSON Web Token a GitHub App signs to ask for installation tokens: RS256 over

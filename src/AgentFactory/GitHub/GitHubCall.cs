@@ -1,7 +1,8 @@
+using AgentFactory.Agents;
 using System.Net;
 using Octokit;
 
-namespace AgentFactory.Agents.GitHub;
+namespace AgentFactory.GitHub;
 
 /// <summary>GitHub could not answer now (rate limit, 5xx, network): the attempt fails and the job is retried later.</summary>
 public sealed class GitHubUnavailableException : Exception

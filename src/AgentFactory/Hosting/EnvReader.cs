@@ -1,7 +1,6 @@
 using System.Globalization;
-using AgentFactory.Hosting;
 
-namespace AgentFactory.Agents;
+namespace AgentFactory.Hosting;
 
 /// <summary>
 /// Reads the agents' settings from environment variables (after .env), collecting every problem so

@@ -1,9 +1,10 @@
+using AgentFactory.Agents;
 using AgentFactory.Hosting;
 using AgentFactory.Jobs;
 using AgentFactory.Orchestration;
 using AgentFactory.Routing;
 
-namespace AgentFactory.Agents.Notify;
+namespace AgentFactory.Notify;
 
 /// <summary>
 /// Tells the channels of jobs.&lt;type&gt;.notify when a job of that type ends as listed in

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging;
 
-namespace AgentFactory.Agents.GitHub;
+namespace AgentFactory.GitHub;
 
 /// <summary>
 /// Sits under Octokit and retries per <see cref="GitHubRetryPolicy"/>. Waits observe the job's

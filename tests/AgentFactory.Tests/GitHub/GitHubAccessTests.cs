@@ -2,13 +2,13 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
 using AgentFactory.Agents;
-using AgentFactory.Agents.GitHub;
+using AgentFactory.GitHub;
 using AgentFactory.Agents.Llm;
-using AgentFactory.Agents.Notify;
+using AgentFactory.Notify;
 using AgentFactory.Hosting;
 using AgentFactory.Tests.Support;
 
-namespace AgentFactory.Tests.Agents;
+namespace AgentFactory.Tests.GitHub;
 
 /// <summary>GitHub retry decisions, the App JWT, and the agents' environment settings.</summary>
 public sealed class GitHubAccessTests

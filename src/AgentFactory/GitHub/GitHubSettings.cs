@@ -1,6 +1,7 @@
+using AgentFactory.Hosting;
 using System.Security.Cryptography;
 
-namespace AgentFactory.Agents.GitHub;
+namespace AgentFactory.GitHub;
 
 /// <summary>
 /// How agents reach GitHub: GITHUB_TOKEN, or a GitHub App (GITHUB_APP_ID with GITHUB_APP_PRIVATE_KEY

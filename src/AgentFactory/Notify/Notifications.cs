@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging;
 
-namespace AgentFactory.Agents.Notify;
+namespace AgentFactory.Notify;
 
 /// <summary>
 /// Sends a notice to several channels. A channel that fails is logged and reported back, never

@@ -1,6 +1,7 @@
+using AgentFactory.Hosting;
 using System.Text.RegularExpressions;
 
-namespace AgentFactory.Agents.Notify;
+namespace AgentFactory.Notify;
 
 /// <summary>
 /// Where notices go: Telegram (TELEGRAM_BOT_TOKEN from @BotFather, TELEGRAM_CHAT_ID, optional

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Text;
 
-namespace AgentFactory.Agents.Notify;
+namespace AgentFactory.Notify;
 
 /// <summary>
 /// A message for people: a headline, optional details, an optional block of program output and a

@@ -1,7 +1,7 @@
 using AgentFactory.Processes;
 using AgentFactory.Sandbox;
 
-namespace AgentFactory.Agents.Workspace;
+namespace AgentFactory.Workspace;
 
 /// <summary>A git command failed; the message has the command (never a credential) and git's output.</summary>
 public sealed class GitException : Exception

@@ -3,7 +3,7 @@ using Telegram.Bot;
 using Telegram.Bot.Types;
 using Telegram.Bot.Types.Enums;
 
-namespace AgentFactory.Agents.Notify;
+namespace AgentFactory.Notify;
 
 /// <summary>One notification channel.</summary>
 public interface INotifier
