@@ -51,7 +51,7 @@ IHost BuildHost(string instance)
     };
     var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
     builder.Logging.AddAgentFactoryLogging(options);
-    builder.Services.AddAgentFactory(options, routing, Roles.Orchestrator);
+    builder.Services.AddAgentFactory(new ServiceSettings { Options = options, Routing = routing }, Roles.Orchestrator);
     builder.Services.AddSingleton(probe);
     builder.Services.AddSingleton<IAgentKind, NoopAgentKind>();
     builder.Services.AddSingleton<IJobNotifier>(probe);

@@ -18,7 +18,17 @@ public sealed class RoutingConfig
 
     public const string AnyJobType = "*";
 
-    /// <summary>The settings for a job type: its own entry, else "*", else the built-in defaults.</summary>
+    /// <summary>
+    /// The settings for a job type: its own entry, else "*", else the built-in defaults. Ingest, the
+    /// orchestrator and the notifier each read them, possibly in different processes with different
+    /// routing files, so when each one takes effect is fixed here, for every setting:
+    /// <list type="bullet">
+    /// <item>frozen on the job row at ingest: <see cref="JobTypeSettings.MaxAttempts"/> (and the job type and priority of the rule);</item>
+    /// <item>resolved when the orchestrator claims the job: <see cref="JobTypeSettings.Agent"/> and <see cref="JobTypeSettings.Timeout"/>;</item>
+    /// <item>resolved when the job ends, by the orchestrator that ran it: <see cref="JobTypeSettings.Notify"/> and <see cref="JobTypeSettings.NotifyOn"/>.</item>
+    /// </list>
+    /// A setting that must hold across instances and restarts belongs on the row.
+    /// </summary>
     public JobTypeSettings SettingsFor(string jobType) =>
         Jobs.TryGetValue(jobType, out var s) ? s
         : Jobs.TryGetValue(AnyJobType, out var any) ? any
@@ -61,13 +71,13 @@ public sealed class JobTypeSettings
 {
     public static JobTypeSettings Default { get; } = new();
 
-    /// <summary>The agent name (a key under "agents", or a built-in such as "log").</summary>
+    /// <summary>The agent name (a key under "agents", or a built-in such as "log"). Resolved at claim.</summary>
     public string Agent { get; set; } = "log";
 
-    /// <summary>Attempts before the job ends failed (1 = no retry).</summary>
+    /// <summary>Attempts before the job ends failed (1 = no retry). Frozen on the row at ingest.</summary>
     public int MaxAttempts { get; set; } = 3;
 
-    /// <summary>How long one attempt may run before it is cancelled and counted as failed.</summary>
+    /// <summary>How long one attempt may run before it is cancelled and counted as failed. Resolved at claim.</summary>
     public TimeSpan Timeout { get; set; } = TimeSpan.FromMinutes(30);
 
     /// <summary>Channels told when a job of this type ends: "telegram", "slack", or "*" for every configured one.</summary>

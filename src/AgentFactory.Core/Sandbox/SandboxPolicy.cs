@@ -17,7 +17,11 @@ public sealed record SandboxPolicy(
     IReadOnlyList<string> HiddenPaths,
     IReadOnlyList<HostPort> Network,
     SandboxLimits Limits,
-    bool Enabled = true);
+    bool Enabled = true)
+{
+    /// <summary>The default confinement for one job: only <paramref name="writable"/> may be written, no network.</summary>
+    public static SandboxPolicy ForJob(long jobId, params string[] writable) => new(jobId, writable, [], [], SandboxLimits.Default);
+}
 
 /// <summary>One allowlisted destination, e.g. registry.npmjs.org:443.</summary>
 public sealed record HostPort(string Host, int Port)

@@ -61,10 +61,11 @@ public static class CliApp
         }
     }
 
-    /// <summary>.env from the working directory, then the settings (generating secrets only where asked).</summary>
-    public static Options.AgentFactoryOptions LoadSettings(bool createSecrets)
-    {
-        DotEnv.Load(Path.Combine(Directory.GetCurrentDirectory(), ".env"));
-        return SettingsLoader.Load(Environment.GetEnvironmentVariable, createSecrets);
-    }
+    private static HostEnvironment? _environment;
+
+    /// <summary>.env from the working directory, then the process environment: read once per command.</summary>
+    public static HostEnvironment Env => _environment ??= ServiceSettings.ReadEnvironment();
+
+    /// <summary>The service's own options (generating secrets only where asked).</summary>
+    public static Options.AgentFactoryOptions LoadSettings(bool createSecrets) => SettingsLoader.Load(Env.Reader, createSecrets);
 }

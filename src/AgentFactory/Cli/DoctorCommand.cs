@@ -1,3 +1,4 @@
+using AgentFactory.Processes;
 using System.CommandLine;
 using AgentFactory.Agents;
 using AgentFactory.Hosting;
@@ -64,7 +65,7 @@ public static class DoctorCommand
         {
             var (routing, source) = RoutingLoader.Load(options.RoutingFile);
             var services = new ServiceCollection().AddLogging().AddSingleton(options).AddSingleton(TimeProvider.System).AddSingleton(routing);
-            services.AddAgents(Environment.GetEnvironmentVariable); // GitHub, LLM and notification settings are checked here
+            services.AddIntegrations(IntegrationSettings.Load(CliApp.Env.Reader), CliApp.Env).AddAgentKinds(); // GitHub, LLM and notification settings are checked here
             using var provider = services.BuildServiceProvider();
             var catalog = new AgentCatalog(routing, provider.GetServices<IAgentKind>());
             provider.GetRequiredService<AgentFactory.Orchestration.IJobNotifier>(); // channels named in routing must be configured
@@ -166,11 +167,12 @@ public static class DoctorCommand
             return;
         }
         var path = Path.GetFullPath(options.GitSyncPath ?? Directory.GetCurrentDirectory());
+        var git = new Git(new HostProcessRunner(), new ProcessEnvironment(CliApp.Env));
         try
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
             timeout.CancelAfter(options.GitSyncTimeout);
-            var inside = await Git.TryRunAsync(path, ["rev-parse", "--is-inside-work-tree"], timeout.Token);
+            var inside = await git.TryRunAsync(path, ["rev-parse", "--is-inside-work-tree"], timeout.Token);
             if (inside.ExitCode != 0)
             {
                 report(options.GitSyncPath is null ? Level.Warn : Level.Fail, $"git sync: {path} is not a git working copy",
@@ -178,7 +180,7 @@ public static class DoctorCommand
                 return;
             }
             Console.WriteLine($"      checking that {path} can pull from its remote…");
-            var remote = await Git.TryRunAsync(path, ["ls-remote", "--exit-code", "--heads", "origin"], timeout.Token);
+            var remote = await git.TryRunAsync(path, ["ls-remote", "--exit-code", "--heads", "origin"], timeout.Token);
             if (remote.ExitCode == 0) report(Level.Ok, $"git sync: {path} reaches its remote", null);
             else report(Level.Warn, $"git sync: `git ls-remote origin` failed in {path}: {remote.Output.Trim()}", "check the remote URL and credentials (ssh key, token), or set GIT_SYNC_ENABLED=false");
         }

@@ -20,7 +20,7 @@ internal static class DoctorGitHubCheck
 
     public static async Task RunAsync(Action<DoctorCommand.Level, string, string?> report, CancellationToken ct)
     {
-        var reader = new EnvReader(Environment.GetEnvironmentVariable);
+        var reader = new EnvReader(CliApp.Env.Reader);
         var loaded = GitHubSettings.Load(reader);
         if (reader.Errors.Count > 0) return; // the routing check already named them
         if (!loaded.Configured)

@@ -121,7 +121,7 @@ public static class QueueCommands
         requeue.SetAction((parse, ct) => WithStore(async (store, _) =>
         {
             var jobId = parse.GetValue(requeueId);
-            var (outcome, _, newId) = await Dashboard.JobActions.RequeueAsync(store, jobId, ct);
+            var (outcome, _, newId) = await Dashboard.JobActions.RequeueAsync(store, store, jobId, ct);
             if (outcome == Dashboard.JobActions.Outcome.Done) { Console.WriteLine($"Job {jobId} is queued again as job {newId}."); return ExitCodes.Ok; }
             return await NotInState(store, jobId, Dashboard.JobActions.RequeueFrom, ct);
         }));

@@ -1,3 +1,5 @@
+using AgentFactory.Queue;
+using AgentFactory.Hosting;
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
@@ -38,8 +40,8 @@ public static class RedeliverCommand
                 await Console.Error.WriteLineAsync(error ?? $"--since must be a duration like 30m, 24h or 2d, or a timestamp like 2026-01-02T03:00:00Z (got '{parse.GetValue(since)}').");
                 return ExitCodes.Usage;
             }
-            var services = new ServiceCollection().AddLogging(l => l.AddFilter(_ => false)).AddSingleton(TimeProvider.System).AddSingleton(store);
-            services.AddAgents(Environment.GetEnvironmentVariable);
+            var services = new ServiceCollection().AddLogging(l => l.AddFilter(_ => false)).AddSingleton(TimeProvider.System).AddSingleton<IDeliveryStore>(store);
+            services.AddIntegrations(IntegrationSettings.Load(CliApp.Env.Reader), CliApp.Env);
             await using var provider = services.BuildServiceProvider();
             try
             {

@@ -22,8 +22,8 @@ public static class ServiceCommands
         migrate.SetAction((_, ct) => CliApp.Guard(async () =>
         {
             var options = CliApp.LoadSettings(createSecrets: false);
-            using var host = AppBuilder.Build(options, new RoutingConfig(), Roles.Webhook, "http://127.0.0.1:0");
-            await host.Services.GetRequiredService<IJobStore>().MigrateAsync(ct);
+            using var host = AppBuilder.Build(new ServiceSettings { Options = options, Environment = CliApp.Env }, Roles.Webhook, "http://127.0.0.1:0");
+            await host.Services.GetRequiredService<IMaintenanceStore>().MigrateAsync(ct);
             Console.WriteLine($"Schema is up to date ({Describe(options)}).");
             return ExitCodes.Ok;
         }));
@@ -41,19 +41,16 @@ public static class ServiceCommands
 
     private static async Task<int> RunAsync(Roles roles, string? urls)
     {
-        var options = CliApp.LoadSettings(createSecrets: roles.HasFlag(Roles.Webhook));
-        var dashboard = roles.HasFlag(Roles.Webhook)
-            ? Dashboard.DashboardSettingsLoader.Load(Environment.GetEnvironmentVariable, options.DataDirectory, createToken: true)
-            : null;
-        var (routing, routingSource) = RoutingLoader.Load(options.RoutingFile);
-        using var host = AppBuilder.Build(options, routing, roles, urls, dashboard: dashboard);
+        var settings = ServiceSettings.Load(CliApp.Env, createSecrets: roles.HasFlag(Roles.Webhook), dashboard: roles.HasFlag(Roles.Webhook));
+        var options = settings.Options;
+        using var host = AppBuilder.Build(settings, roles, urls);
         if (roles.HasFlag(Roles.Orchestrator))
         {
             // A bad agent setting or notification channel fails now, not at the first job.
             host.Services.GetRequiredService<AgentCatalog>();
             host.Services.GetRequiredService<Orchestration.IJobNotifier>();
         }
-        await host.Services.GetRequiredService<IJobStore>().MigrateAsync(CancellationToken.None);
+        await host.Services.GetRequiredService<IMaintenanceStore>().MigrateAsync(CancellationToken.None);
         try
         {
             await host.StartAsync();
@@ -63,13 +60,10 @@ public static class ServiceCommands
             await Console.Error.WriteLineAsync($"Cannot listen: {e.Message.TrimEnd('.')}. Another process may use the port: stop it, or pass --urls (or set ASPNETCORE_URLS), e.g. --urls http://localhost:8001");
             return ExitCodes.Failure;
         }
-        Banner.Print(options, roles, routingSource, host);
+        Banner.Print(options, roles, settings.RoutingSource, host);
         await host.WaitForShutdownAsync();
         return ExitCodes.Ok;
     }
 
-    public static string Describe(AgentFactoryOptions options) =>
-        options.DatabaseUrl is null
-            ? $"SQLite at {options.SqlitePath}"
-            : $"PostgreSQL at {Queue.Postgres.PostgresConnectionString.Describe(Queue.Postgres.PostgresConnectionString.Parse(options.DatabaseUrl))}";
+    public static string Describe(AgentFactoryOptions options) => StoreServices.Describe(options).ToString();
 }

@@ -25,7 +25,7 @@ public static class AdminApi
         var api = app.MapGroup("/api").RequireAuthorization(AdminAuth.Policy).AddEndpointFilter(StoreDown);
         api.MapGet("/stats", async (QueueStats stats, CancellationToken ct) => Json(await stats.GetAsync(ct)));
         api.MapGet("/jobs", ListJobsAsync);
-        api.MapGet("/jobs/{id:long}", async (long id, IJobStore store, TimeProvider time, CancellationToken ct) =>
+        api.MapGet("/jobs/{id:long}", async (long id, IOperatorViews store, TimeProvider time, CancellationToken ct) =>
             await store.GetJobAsync(id, ct) is { } job ? Json(ApiJson.Detail(job, time.GetUtcNow())) : NoJob(id));
         api.MapGet("/events", ListEventsAsync);
         api.MapGet("/stream", Stream);
@@ -33,13 +33,13 @@ public static class AdminApi
             AdminAuth.ByBearer(http.User) ? "bearer" : "session", antiforgery.GetAndStoreTokens(http).RequestToken, AdminAuth.CsrfHeader)));
 
         var actions = api.MapGroup("/jobs/{id:long}").AddEndpointFilter(CsrfFilter.ValidateAsync);
-        actions.MapPost("/retry", async (long id, IJobStore store, TimeProvider time, CancellationToken ct) =>
+        actions.MapPost("/retry", async (long id, IOperatorViews store, TimeProvider time, CancellationToken ct) =>
             Acted(id, await JobActions.RetryAsync(store, id, ct), JobActions.RetryFrom, "retry", time));
-        actions.MapPost("/cancel", async (long id, IJobStore store, TimeProvider time, CancellationToken ct) =>
+        actions.MapPost("/cancel", async (long id, IOperatorViews store, TimeProvider time, CancellationToken ct) =>
             Acted(id, await JobActions.CancelAsync(store, id, ct), JobActions.CancelFrom, "cancel", time));
-        actions.MapPost("/requeue", async (long id, IJobStore store, CancellationToken ct) =>
+        actions.MapPost("/requeue", async (long id, IOperatorViews store, IDeliveryStore queue, CancellationToken ct) =>
         {
-            var (outcome, job, newId) = await JobActions.RequeueAsync(store, id, ct);
+            var (outcome, job, newId) = await JobActions.RequeueAsync(store, queue, id, ct);
             return outcome switch
             {
                 JobActions.Outcome.Done => TypedResults.Json(new RequeuedView(newId, id), ApiJson.Options, statusCode: StatusCodes.Status201Created),
@@ -51,7 +51,7 @@ public static class AdminApi
     }
 
     private static async Task<IResult> ListJobsAsync(
-        IJobStore store, string? status, string? job_type, string? search, long? before_id, int? limit, CancellationToken ct)
+        IOperatorViews store, string? status, string? job_type, string? search, long? before_id, int? limit, CancellationToken ct)
     {
         JobStatus? s = null;
         if (!string.IsNullOrWhiteSpace(status))
@@ -65,7 +65,7 @@ public static class AdminApi
         return Json(new Page<JobSummary>([.. rows.Select(ApiJson.Summary)], rows.Count == take ? rows[^1].Id : null));
     }
 
-    private static async Task<IResult> ListEventsAsync(IJobStore store, string? @event, long? before_id, int? limit, CancellationToken ct)
+    private static async Task<IResult> ListEventsAsync(IOperatorViews store, string? @event, long? before_id, int? limit, CancellationToken ct)
     {
         var take = Math.Clamp(limit ?? 50, 1, 200);
         var type = Blank(@event);

@@ -37,19 +37,21 @@ public static class DashboardSettingsLoader
     /// </summary>
     public static DashboardSettings Load(Func<string, string?> env, string dataDirectory, bool createToken)
     {
+        var reader = new EnvReader(env);
         var errors = new List<string>();
-        var token = Get(env, "ADMIN_TOKEN", errors);
+        var token = reader.Get("ADMIN_TOKEN");
         var source = "ADMIN_TOKEN";
         if (token is not null && token.Length < DashboardSettings.MinTokenLength)
             errors.Add($"ADMIN_TOKEN must be at least {DashboardSettings.MinTokenLength} characters (this one has {token.Length}). Generate one with: agentfactory secret");
 
         var urls = new List<string>();
         var ports = new HashSet<int>();
-        foreach (var url in (Get(env, "ADMIN_URLS", errors) ?? "").Split([';', ','], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        foreach (var url in (reader.Get("ADMIN_URLS") ?? "").Split([';', ','], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
             if (ParsePort(url) is { } port) { urls.Add(url); ports.Add(port); }
             else errors.Add($"ADMIN_URLS entry '{url}' must be an http(s) address with an explicit port, e.g. http://127.0.0.1:8001.");
         }
+        errors.InsertRange(0, reader.Errors);
         if (errors.Count > 0) throw new SettingsException(string.Join(Environment.NewLine, errors));
 
         if (token is null)
@@ -98,21 +100,5 @@ public static class DashboardSettingsLoader
             writer.Write(token + "\n");
         SettingsLoader.CreatedSecretFiles.Add(path);
         return (token, path);
-    }
-
-    /// <summary>VAR, or the contents of the file named by VAR_FILE (Docker/systemd secrets).</summary>
-    private static string? Get(Func<string, string?> env, string name, List<string> errors)
-    {
-        var value = env(name);
-        if (string.IsNullOrWhiteSpace(value) && env(name + "_FILE") is { Length: > 0 } file)
-        {
-            try { value = File.ReadAllText(file); }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                errors.Add($"{name}_FILE points to '{file}', which cannot be read: {e.Message}");
-                return null;
-            }
-        }
-        return string.IsNullOrWhiteSpace(value) ? null : value.Trim();
     }
 }

@@ -13,10 +13,10 @@ public static class JobActions
     public const string CancelFrom = "pending or running";
     public const string RequeueFrom = "completed";
 
-    public static async Task<(Outcome Outcome, JobRecord? Job)> RetryAsync(IJobStore store, long id, CancellationToken ct) =>
+    public static async Task<(Outcome Outcome, JobRecord? Job)> RetryAsync(IOperatorViews store, long id, CancellationToken ct) =>
         await store.RetryJobAsync(id, ct) ? (Outcome.Done, await store.GetJobAsync(id, ct)) : await WhyNotAsync(store, id, ct);
 
-    public static async Task<(Outcome Outcome, JobRecord? Job)> CancelAsync(IJobStore store, long id, CancellationToken ct) =>
+    public static async Task<(Outcome Outcome, JobRecord? Job)> CancelAsync(IOperatorViews store, long id, CancellationToken ct) =>
         await store.CancelJobAsync(id, ct) ? (Outcome.Done, await store.GetJobAsync(id, ct)) : await WhyNotAsync(store, id, ct);
 
     /// <summary>
@@ -24,15 +24,15 @@ public static class JobActions
     /// A completed row never changes again, so reading it and then enqueueing needs no transaction.
     /// Returns the original job and, when done, the new job's id.
     /// </summary>
-    public static async Task<(Outcome Outcome, JobRecord? Job, long NewId)> RequeueAsync(IJobStore store, long id, CancellationToken ct)
+    public static async Task<(Outcome Outcome, JobRecord? Job, long NewId)> RequeueAsync(IOperatorViews store, IDeliveryStore queue, long id, CancellationToken ct)
     {
         var job = await store.GetJobAsync(id, ct);
         if (job is null) return (Outcome.NotFound, null, 0);
         if (job.Status != JobStatus.Completed) return (Outcome.WrongState, job, 0);
-        var newId = await store.EnqueueAsync(new NewJob(job.JobType, job.Payload, job.Priority, job.MaxAttempts), ct);
+        var newId = await queue.EnqueueAsync(new NewJob(job.JobType, job.Payload, job.Priority, job.MaxAttempts), ct);
         return (Outcome.Done, job, newId);
     }
 
-    private static async Task<(Outcome, JobRecord?)> WhyNotAsync(IJobStore store, long id, CancellationToken ct) =>
+    private static async Task<(Outcome, JobRecord?)> WhyNotAsync(IOperatorViews store, long id, CancellationToken ct) =>
         await store.GetJobAsync(id, ct) is { } job ? (Outcome.WrongState, job) : (Outcome.NotFound, null);
 }

@@ -11,7 +11,7 @@ namespace AgentFactory.Dashboard;
 /// the last 24 h (1 h buckets) and the last hour (5 min buckets), and every orchestrator's last heartbeat.
 /// Shared by GET /api/stats, the live stream and `agentfactory stats`.
 /// </summary>
-public sealed class QueueStats(IJobStore store, TimeProvider time)
+public sealed class QueueStats(IOperatorViews store, TimeProvider time)
 {
     public static readonly TimeSpan DayBucket = TimeSpan.FromHours(1);
     public static readonly TimeSpan HourBucket = TimeSpan.FromMinutes(5);

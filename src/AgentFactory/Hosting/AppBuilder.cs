@@ -16,19 +16,20 @@ public static class AppBuilder
 {
     public const string DefaultUrl = "http://localhost:8000";
 
-    /// <param name="dashboard">
-    /// The admin surface (/dashboard, /api/*, /metrics behind the admin token, on ADMIN_URLS when set).
-    /// Null leaves it out entirely, e.g. for `migrate`, which serves nothing.
-    /// </param>
-    public static IHost Build(AgentFactoryOptions options, RoutingConfig routing, Roles roles, string? urls,
-        Action<IServiceCollection>? configure = null, DashboardSettings? dashboard = null)
+    /// <remarks>
+    /// The admin surface (/dashboard, /api/*, /metrics behind the admin token, on ADMIN_URLS when set) is
+    /// served when <see cref="ServiceSettings.Dashboard"/> is set; null leaves it out, e.g. for `migrate`.
+    /// </remarks>
+    public static IHost Build(ServiceSettings settings, Roles roles, string? urls, Action<IServiceCollection>? configure = null)
     {
+        var options = settings.Options;
+        var dashboard = settings.Dashboard;
         if (!roles.HasFlag(Roles.Webhook))
         {
             var hostBuilder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
             hostBuilder.Services.AddSystemd(); // before logging, so LOG_FORMAT=json wins over the journal format
             hostBuilder.Logging.AddAgentFactoryLogging(options);
-            hostBuilder.Services.AddAgentFactory(options, routing, roles);
+            hostBuilder.Services.AddAgentFactory(settings, roles);
             configure?.Invoke(hostBuilder.Services);
             return hostBuilder.Build();
         }
@@ -36,7 +37,7 @@ public static class AppBuilder
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
         builder.Services.AddSystemd(); // before logging, so LOG_FORMAT=json wins over the journal format
         builder.Logging.AddAgentFactoryLogging(options);
-        var listen = urls ?? Environment.GetEnvironmentVariable("ASPNETCORE_URLS") ?? DefaultUrl;
+        var listen = urls ?? settings.Environment.Get("ASPNETCORE_URLS") ?? DefaultUrl;
         if (dashboard is { AdminUrls.Count: > 0 }) listen += ";" + string.Join(";", dashboard.AdminUrls);
         builder.WebHost.UseUrls(listen);
         builder.WebHost.ConfigureKestrel(k =>
@@ -45,13 +46,10 @@ public static class AppBuilder
             k.Limits.MaxRequestBodySize = AgentFactoryOptions.MaxWebhookBodyBytes;
             k.Limits.RequestHeadersTimeout = TimeSpan.FromSeconds(10);
         });
-        builder.Services.AddAgentFactory(options, routing, roles);
+        builder.Services.AddAgentFactory(settings, roles);
         if (dashboard is not null) builder.Services.AddAdminSurface(dashboard);
         configure?.Invoke(builder.Services);
 
-        builder.Services.AddSingleton<FailedRequestLimiter>();
-        builder.Services.AddSingleton<DeliveryBatcher>();
-        builder.Services.AddHostedService(sp => sp.GetRequiredService<DeliveryBatcher>());
         builder.Services.Configure<ForwardedHeadersOptions>(f =>
         {
             // Only a proxy on this host (nginx → 127.0.0.1:8000) is believed about the client's address.

@@ -1,12 +1,10 @@
 using AgentFactory.Agents;
-using AgentFactory.Agents.Command;
-using AgentFactory.Agents.Log;
+using AgentFactory.Ingest;
 using AgentFactory.Observability;
 using AgentFactory.Options;
 using AgentFactory.Orchestration;
 using AgentFactory.Queue;
-using AgentFactory.Queue.Postgres;
-using AgentFactory.Queue.Sqlite;
+using AgentFactory.Redelivery;
 using AgentFactory.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -15,47 +13,59 @@ using Microsoft.Extensions.Logging.Console;
 
 namespace AgentFactory.Hosting;
 
-/// <summary>The service wiring, shared by every role and by the tests.</summary>
+/// <summary>The composition root's parts: each role adds what it runs, from settings loaded once.</summary>
 public static class ServiceRegistration
 {
-    public static IServiceCollection AddAgentFactory(this IServiceCollection services, AgentFactoryOptions options, RoutingConfig routing, Roles roles)
+    /// <summary>Everything a process of these roles runs.</summary>
+    public static IServiceCollection AddAgentFactory(this IServiceCollection services, ServiceSettings settings, Roles roles)
     {
-        services.AddSingleton(options);
-        services.AddSingleton(routing);
-        services.AddSingleton(new Router(routing));
-        services.AddSingleton(TimeProvider.System);
-        services.AddSingleton<QueueSignal>();
-        services.AddStore(options);
-        services.AddAgentFactoryTelemetry(prometheus: roles.HasFlag(Roles.Webhook));
-
-        if (roles.HasFlag(Roles.Orchestrator))
-        {
-            services.AddAgents(Environment.GetEnvironmentVariable);
-            services.AddSingleton(sp => new AgentCatalog(routing, sp.GetServices<IAgentKind>()));
-            services.AddSingleton(new OutcomePolicy(options.RetryBaseDelay, options.RetryMaxDelay));
-            services.AddSingleton<GitSync>();
-            services.AddSingleton<Orchestrator>();
-            services.AddHostedService(sp => sp.GetRequiredService<Orchestrator>());
-            services.AddHostedService<Maintenance>();
-            services.AddSingleton<Redelivery.RedeliverySchedule>();
-            services.AddHostedService(sp => sp.GetRequiredService<Redelivery.RedeliverySchedule>());
-            if (options.DatabaseUrl is null) services.AddHostedService<SqliteChangeWatcher>();
-            else services.AddHostedService<PostgresChangeListener>();
-        }
-        services.Configure<HostOptions>(h => h.ShutdownTimeout = options.ShutdownGrace + TimeSpan.FromSeconds(15));
+        services.AddCore(settings);
+        services.AddStore(settings.Options);
+        services.AddAgentFactoryTelemetry(prometheus: roles.HasFlag(Roles.Webhook), otlp: settings.Environment.Get("OTEL_EXPORTER_OTLP_ENDPOINT") is { Length: > 0 });
+        if (roles.HasFlag(Roles.Webhook)) services.AddIngest();
+        if (roles.HasFlag(Roles.Orchestrator)) services.AddOrchestrator(settings);
+        services.Configure<HostOptions>(h => h.ShutdownTimeout = settings.Options.ShutdownGrace + TimeSpan.FromSeconds(15));
         return services;
     }
 
-    public static IServiceCollection AddStore(this IServiceCollection services, AgentFactoryOptions options)
+    /// <summary>What every role shares: the settings, routing, the clock and the wake-up signal.</summary>
+    public static IServiceCollection AddCore(this IServiceCollection services, ServiceSettings settings)
     {
-        if (options.DatabaseUrl is { } url)
-        {
-            services.AddSingleton(sp => new PostgresJobStore(url, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<QueueSignal>(), options.DatabaseListen));
-            services.AddSingleton<IJobStore>(sp => sp.GetRequiredService<PostgresJobStore>());
-            return services;
-        }
-        services.AddSingleton(sp => new SqliteJobStore(options.SqlitePath, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<QueueSignal>()));
-        services.AddSingleton<IJobStore>(sp => sp.GetRequiredService<SqliteJobStore>());
+        services.AddSingleton(settings);
+        services.AddSingleton(settings.Options);
+        services.AddSingleton(settings.Routing);
+        services.AddSingleton(new Router(settings.Routing));
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<QueueSignal>();
+        return services;
+    }
+
+    /// <summary>The webhook role: group commit of deliveries and the failed-request throttle.</summary>
+    public static IServiceCollection AddIngest(this IServiceCollection services)
+    {
+        services.AddSingleton<FailedRequestLimiter>();
+        services.AddSingleton<DeliveryBatcher>();
+        services.AddHostedService(sp => sp.GetRequiredService<DeliveryBatcher>());
+        return services;
+    }
+
+    /// <summary>The orchestrator role: agents and what they share, the claim loop, its chores and the change feed.</summary>
+    public static IServiceCollection AddOrchestrator(this IServiceCollection services, ServiceSettings settings)
+    {
+        var options = settings.Options;
+        services.AddIntegrations(settings.Integrations, settings.Environment);
+        services.AddAgentKinds();
+        services.AddSingleton(sp => new AgentCatalog(settings.Routing, sp.GetServices<IAgentKind>()));
+        services.AddSingleton(new OutcomePolicy(options.RetryBaseDelay, options.RetryMaxDelay));
+        services.AddSingleton<GitSync>();
+        services.AddSingleton<JobExecutor>();
+        services.AddSingleton<JobCompleter>();
+        services.AddSingleton<Orchestrator>();
+        services.AddHostedService(sp => sp.GetRequiredService<Orchestrator>());
+        services.AddHostedService<Maintenance>();
+        services.AddSingleton<RedeliverySchedule>();
+        services.AddHostedService(sp => sp.GetRequiredService<RedeliverySchedule>());
+        services.AddHostedService<QueueChangesService>();
         return services;
     }
 

@@ -16,30 +16,31 @@ public static class SettingsLoader
 {
     public static AgentFactoryOptions Load(Func<string, string?> env, bool createSecrets)
     {
+        var reader = new EnvReader(env);
         var errors = new List<string>();
         var o = new AgentFactoryOptions
         {
-            DataDirectory = Path.GetFullPath(Get(env, "AGENTFACTORY_DATA_DIR") ?? "data"),
-            LogLevel = (Get(env, "ORCHESTRATOR_LOG_LEVEL") ?? "INFO").ToUpperInvariant(),
-            LogFormat = (Get(env, "LOG_FORMAT") ?? "text").ToLowerInvariant(),
-            TickInterval = Seconds(env, "TICK_INTERVAL_SECONDS", 60, 1, 86_400, errors),
-            MaxConcurrentJobs = (int)Number(env, "MAX_CONCURRENT_JOBS", 3, 1, 1_000, errors),
-            JobLease = Seconds(env, "JOB_LEASE_SECONDS", 30, 2, 3_600, errors),
-            ShutdownGrace = Seconds(env, "SHUTDOWN_GRACE_SECONDS", 30, 0, 3_600, errors),
-            RetryBaseDelay = Seconds(env, "RETRY_BASE_DELAY_SECONDS", 10, 0, 86_400, errors),
-            RetryMaxDelay = Seconds(env, "RETRY_MAX_DELAY_SECONDS", 3_600, 0, 604_800, errors),
-            GitSyncEnabled = Bool(env, "GIT_SYNC_ENABLED", true, errors),
-            GitSyncPath = Get(env, "GIT_SYNC_PATH"),
-            GitSyncTimeout = Seconds(env, "GIT_SYNC_TIMEOUT_SECONDS", 60, 1, 3_600, errors),
-            RoutingFile = Get(env, "AGENTFACTORY_ROUTING"),
-            PublicUrl = Get(env, "PUBLIC_URL"),
-            WebhookFailureLimitPerMinute = (int)Number(env, "WEBHOOK_FAILURE_LIMIT", 30, 0, 1_000_000, errors),
-            DatabaseUrl = Get(env, "DATABASE_URL") ?? Get(env, "SUPABASE_DB_URL"),
-            DatabaseListen = Bool(env, "DATABASE_LISTEN", true, errors),
-            RetentionCompleted = Days(env, "RETENTION_COMPLETED_DAYS", 7, errors),
-            RetentionEvents = Days(env, "RETENTION_EVENTS_DAYS", 30, errors),
+            DataDirectory = Path.GetFullPath(reader.Get("AGENTFACTORY_DATA_DIR") ?? "data"),
+            LogLevel = (reader.Get("ORCHESTRATOR_LOG_LEVEL") ?? "INFO").ToUpperInvariant(),
+            LogFormat = (reader.Get("LOG_FORMAT") ?? "text").ToLowerInvariant(),
+            TickInterval = Seconds(reader, "TICK_INTERVAL_SECONDS", 60, 1, 86_400, errors),
+            MaxConcurrentJobs = (int)Number(reader, "MAX_CONCURRENT_JOBS", 3, 1, 1_000, errors),
+            JobLease = Seconds(reader, "JOB_LEASE_SECONDS", 30, 2, 3_600, errors),
+            ShutdownGrace = Seconds(reader, "SHUTDOWN_GRACE_SECONDS", 30, 0, 3_600, errors),
+            RetryBaseDelay = Seconds(reader, "RETRY_BASE_DELAY_SECONDS", 10, 0, 86_400, errors),
+            RetryMaxDelay = Seconds(reader, "RETRY_MAX_DELAY_SECONDS", 3_600, 0, 604_800, errors),
+            GitSyncEnabled = Bool(reader, "GIT_SYNC_ENABLED", true, errors),
+            GitSyncPath = reader.Get("GIT_SYNC_PATH"),
+            GitSyncTimeout = Seconds(reader, "GIT_SYNC_TIMEOUT_SECONDS", 60, 1, 3_600, errors),
+            RoutingFile = reader.Get("AGENTFACTORY_ROUTING"),
+            PublicUrl = reader.Get("PUBLIC_URL"),
+            WebhookFailureLimitPerMinute = (int)Number(reader, "WEBHOOK_FAILURE_LIMIT", 30, 0, 1_000_000, errors),
+            DatabaseUrl = reader.Get("DATABASE_URL") ?? reader.Get("SUPABASE_DB_URL"),
+            DatabaseListen = Bool(reader, "DATABASE_LISTEN", true, errors),
+            RetentionCompleted = Days(reader, "RETENTION_COMPLETED_DAYS", 7, errors),
+            RetentionEvents = Days(reader, "RETENTION_EVENTS_DAYS", 30, errors),
         };
-        if (Get(env, "INSTANCE_NAME") is { } name) o.InstanceName = name;
+        if (reader.Get("INSTANCE_NAME") is { } name) o.InstanceName = name;
 
         if (o.LogLevel == "WARN") o.LogLevel = "WARNING";
         if (o.LogLevel is not ("TRACE" or "DEBUG" or "INFO" or "WARNING" or "ERROR" or "CRITICAL"))
@@ -50,17 +51,17 @@ public static class SettingsLoader
             errors.Add("RETRY_MAX_DELAY_SECONDS must be at least RETRY_BASE_DELAY_SECONDS.");
         if (o.DatabaseUrl is not null)
         {
-            var variable = Get(env, "DATABASE_URL") is null ? "SUPABASE_DB_URL" : "DATABASE_URL";
+            var variable = reader.Get("DATABASE_URL") is null ? "SUPABASE_DB_URL" : "DATABASE_URL";
             try { PostgresConnectionString.Parse(o.DatabaseUrl); }
             catch (FormatException e) { errors.Add($"{variable}: {e.Message}"); }
         }
-        if (o.DatabaseUrl is null && (Get(env, "SUPABASE_URL") is not null || Get(env, "SUPABASE_KEY") is not null))
+        if (o.DatabaseUrl is null && (reader.Get("SUPABASE_URL") is not null || reader.Get("SUPABASE_KEY") is not null))
             errors.Add("SUPABASE_URL/SUPABASE_KEY are the REST API credentials; this service talks to Postgres directly. " +
                        "Set DATABASE_URL (or SUPABASE_DB_URL) to the connection string from the Supabase dashboard: " +
                        "Project → Connect → Connection string (URI), e.g. postgresql://postgres.<ref>:<password>@<host>:5432/postgres. " +
                        "Or unset SUPABASE_URL/SUPABASE_KEY to use the embedded SQLite queue.");
 
-        var secrets = SplitSecrets(Get(env, "GITHUB_WEBHOOK_SECRET"));
+        var secrets = SplitSecrets(reader.Get("GITHUB_WEBHOOK_SECRET"));
         if (secrets.Count > 0)
         {
             foreach (var s in secrets.Where(s => s.Length < AgentFactoryOptions.MinSecretLength))
@@ -68,7 +69,7 @@ public static class SettingsLoader
             o.WebhookSecrets = secrets;
             o.WebhookSecretSource = "GITHUB_WEBHOOK_SECRET";
         }
-        var token = Get(env, "MANUAL_TRIGGER_TOKEN");
+        var token = reader.Get("MANUAL_TRIGGER_TOKEN");
         if (token is not null)
         {
             if (token.Length < 16) errors.Add($"MANUAL_TRIGGER_TOKEN must be at least 16 characters (this one has {token.Length}).");
@@ -76,6 +77,7 @@ public static class SettingsLoader
             o.ManualTokenSource = "MANUAL_TRIGGER_TOKEN";
         }
 
+        errors.InsertRange(0, reader.Errors);
         if (errors.Count > 0) throw new SettingsException(string.Join(Environment.NewLine, errors));
 
         if (createSecrets)
@@ -134,26 +136,13 @@ public static class SettingsLoader
     private static List<string> SplitSecrets(string? value) =>
         value is null ? [] : [.. value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)];
 
-    /// <summary>VAR, or the contents of the file named by VAR_FILE (Docker/systemd secrets).</summary>
-    private static string? Get(Func<string, string?> env, string name)
-    {
-        var value = env(name);
-        if (string.IsNullOrWhiteSpace(value) && env(name + "_FILE") is { Length: > 0 } file)
-        {
-            try { value = File.ReadAllText(file).Trim(); }
-            catch (IOException e) { throw new SettingsException($"{name}_FILE points to '{file}', which cannot be read: {e.Message}"); }
-            catch (UnauthorizedAccessException) { throw new SettingsException($"{name}_FILE points to '{file}', which this user may not read."); }
-        }
-        return string.IsNullOrWhiteSpace(value) ? null : value.Trim();
-    }
-
-    private static TimeSpan Seconds(Func<string, string?> env, string name, double fallback, double min, double max, List<string> errors) =>
+    private static TimeSpan Seconds(EnvReader env, string name, double fallback, double min, double max, List<string> errors) =>
         TimeSpan.FromSeconds(Number(env, name, fallback, min, max, errors));
 
     /// <summary>A retention period in days; 0 means keep forever.</summary>
-    private static TimeSpan Days(Func<string, string?> env, string name, double fallback, List<string> errors)
+    private static TimeSpan Days(EnvReader env, string name, double fallback, List<string> errors)
     {
-        var raw = Get(env, name);
+        var raw = env.Get(name);
         if (raw is null) return TimeSpan.FromDays(fallback);
         if (double.TryParse(raw, NumberStyles.Float, CultureInfo.InvariantCulture, out var days) && days is >= 0 and <= 36_500)
             return TimeSpan.FromDays(days);
@@ -161,18 +150,18 @@ public static class SettingsLoader
         return TimeSpan.FromDays(fallback);
     }
 
-    private static double Number(Func<string, string?> env, string name, double fallback, double min, double max, List<string> errors)
+    private static double Number(EnvReader env, string name, double fallback, double min, double max, List<string> errors)
     {
-        var raw = Get(env, name);
+        var raw = env.Get(name);
         if (raw is null) return fallback;
         if (double.TryParse(raw, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && v >= min && v <= max) return v;
         errors.Add($"{name} must be a number from {min} to {max} (got '{raw}').");
         return fallback;
     }
 
-    private static bool Bool(Func<string, string?> env, string name, bool fallback, List<string> errors)
+    private static bool Bool(EnvReader env, string name, bool fallback, List<string> errors)
     {
-        var raw = Get(env, name);
+        var raw = env.Get(name);
         switch (raw?.ToLowerInvariant())
         {
             case null: return fallback;

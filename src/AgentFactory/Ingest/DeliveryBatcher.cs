@@ -10,10 +10,10 @@ namespace AgentFactory.Ingest;
 /// Group commit for ingest: deliveries that arrive while a commit is in flight are stored together in
 /// the next transaction, so many concurrent requests share one durable write. Each request still gets
 /// its answer only after the transaction holding its delivery has committed. The store says how many
-/// transactions may be in flight (<see cref="IJobStore.IngestWriters"/>): one on SQLite, several on
+/// transactions may be in flight (<see cref="IDeliveryStore.IngestWriters"/>): one on SQLite, several on
 /// PostgreSQL, whose commits (and their WAL flushes) overlap.
 /// </summary>
-public sealed class DeliveryBatcher(IJobStore store) : BackgroundService
+public sealed class DeliveryBatcher(IDeliveryStore store) : BackgroundService
 {
     /// <summary>Deliveries per transaction at most; larger bursts are split.</summary>
     public const int MaxBatch = 256;

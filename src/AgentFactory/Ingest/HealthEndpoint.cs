@@ -18,9 +18,9 @@ public static class HealthEndpoint
         return app;
     }
 
-    internal static async Task<IResult> CheckAsync(HttpContext http, IJobStore store, AgentFactoryOptions options, TimeProvider time)
+    internal static async Task<IResult> CheckAsync(HttpContext http, IOperatorViews store, StoreInfo database, AgentFactoryOptions options, TimeProvider time)
     {
-        var provider = options.DatabaseUrl is null ? "sqlite" : "postgresql";
+        var provider = database.Provider;
         try
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted);

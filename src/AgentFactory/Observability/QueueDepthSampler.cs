@@ -4,7 +4,7 @@ using Microsoft.Extensions.Hosting;
 namespace AgentFactory.Observability;
 
 /// <summary>Reads the queue depth every 15 s for the agentfactory.queue.depth gauge (a scrape never waits on the database).</summary>
-public sealed class QueueDepthSampler(IJobStore store, AgentFactoryMetrics metrics, TimeProvider time) : BackgroundService
+public sealed class QueueDepthSampler(IOperatorViews store, AgentFactoryMetrics metrics, TimeProvider time) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {

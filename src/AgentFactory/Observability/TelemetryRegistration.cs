@@ -11,12 +11,11 @@ public static class TelemetryRegistration
     /// Metrics for /metrics (Prometheus) always; OTLP export of metrics and logs when the standard
     /// OTEL_EXPORTER_OTLP_ENDPOINT variable is set (Grafana, Datadog, Honeycomb, Sentry's OTLP intake…).
     /// </summary>
-    public static IServiceCollection AddAgentFactoryTelemetry(this IServiceCollection services, bool prometheus)
+    public static IServiceCollection AddAgentFactoryTelemetry(this IServiceCollection services, bool prometheus, bool otlp)
     {
         services.AddMetrics();
         services.AddSingleton<AgentFactoryMetrics>();
         services.AddHostedService<QueueDepthSampler>();
-        var otlp = !string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable("OTEL_EXPORTER_OTLP_ENDPOINT"));
         services.AddOpenTelemetry().WithMetrics(m =>
         {
             m.AddMeter(AgentFactoryMetrics.MeterName, "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel");

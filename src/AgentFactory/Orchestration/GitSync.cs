@@ -8,7 +8,7 @@ namespace AgentFactory.Orchestration;
 /// GIT_SYNC_ENABLED: `git pull --ff-only` of the working copy (GIT_SYNC_PATH, default the working
 /// directory) once per tick, bounded by GIT_SYNC_TIMEOUT_SECONDS. A failure is logged, never thrown.
 /// </summary>
-public sealed partial class GitSync(AgentFactoryOptions options, ILogger<GitSync> log)
+public sealed partial class GitSync(AgentFactoryOptions options, Git git, ILogger<GitSync> log)
 {
     private bool _notRepoReported;
 
@@ -32,7 +32,7 @@ public sealed partial class GitSync(AgentFactoryOptions options, ILogger<GitSync
         try
         {
             // The same small environment as the agents' git, with prompts off: a pull never waits for a password.
-            var result = await Git.TryRunAsync(path, ["pull", "--ff-only"], timeout.Token);
+            var result = await git.TryRunAsync(path, ["pull", "--ff-only"], timeout.Token);
             if (result.ExitCode == 0)
             {
                 LogSynced(log, path, result.Output.Trim());

@@ -12,7 +12,7 @@ namespace AgentFactory.Orchestration;
 /// sync — rescue and the tick chores on separate timers.
 /// </summary>
 public sealed partial class Maintenance(
-    IJobStore store,
+    IMaintenanceStore store,
     GitSync gitSync,
     Orchestrator orchestrator,
     AgentFactoryOptions options,

@@ -11,7 +11,8 @@ using Microsoft.Extensions.Logging;
 namespace AgentFactory.Orchestration;
 
 /// <summary>
-/// The claim loop. Claims up to MAX_CONCURRENT_JOBS, runs each on its agent under a lease it renews,
+/// The claim loop (the producer; <see cref="JobExecutor"/> runs an attempt, <see cref="JobCompleter"/>
+/// writes its outcome). Claims up to MAX_CONCURRENT_JOBS, runs each on its agent under a lease it renews,
 /// and wakes on new work at once (the queue signal) or every TICK_INTERVAL_SECONDS. On stop it claims
 /// nothing more, lets running jobs finish for SHUTDOWN_GRACE_SECONDS, then hands the rest back.
 /// MAX_CONCURRENT_JOBS bounds the agents running: a slot is free again when its agent returns, while
@@ -19,15 +20,13 @@ namespace AgentFactory.Orchestration;
 /// commit or chat API never idles a slot. At most as many again may be in that last stage.
 /// </summary>
 public sealed partial class Orchestrator(
-    IJobStore store,
+    IWorkerStore store,
     QueueSignal signal,
-    AgentCatalog agents,
+    JobExecutor executor,
+    JobCompleter completer,
     RoutingConfig routing,
-    OutcomePolicy policy,
     AgentFactoryOptions options,
-    IJobNotifier notifier,
     TimeProvider time,
-    AgentFactoryMetrics metrics,
     IHostApplicationLifetime lifetime,
     ILogger<Orchestrator> log) : BackgroundService
 {
@@ -88,43 +87,26 @@ public sealed partial class Orchestrator(
         await renewing;
     }
 
+    /// <summary>
+    /// Settings resolved at claim (the agent and the timeout) come from this process's routing; those
+    /// frozen at ingest (max attempts) are on the row. See <see cref="RoutingConfig.SettingsFor"/>.
+    /// </summary>
     private void Start(JobRecord job)
     {
         var settings = routing.SettingsFor(job.JobType);
-        var running = new RunningJob(job.Lease, new CancellationTokenSource(settings.Timeout, time));
+        var running = new RunningJob(job, settings, new CancellationTokenSource(settings.Timeout, time));
         _running[job.Id] = running;
         Interlocked.Increment(ref _agentsRunning);
-        _tasks[job.Id] = Task.Run(() => RunAsync(job, settings, running));
+        _tasks[job.Id] = Task.Run(() => RunAsync(running));
     }
 
-    private async Task RunAsync(JobRecord job, JobTypeSettings settings, RunningJob running)
+    private async Task RunAsync(RunningJob running)
     {
         var started = time.GetTimestamp();
-        AttemptEnd end;
-        string? error = null, output = null;
+        AttemptOutcome outcome;
         try
         {
-            LogJobStarted(log, job.Id, job.JobType, job.Attempt, job.MaxAttempts, settings.Agent);
-            metrics.JobStarted(job.JobType, (job.StartedAt ?? time.GetUtcNow()) - job.ScheduledAt);
-            var result = await agents.Get(settings.Agent).RunAsync(new AgentJob(job), running.Cancellation.Token);
-            end = result.Succeeded ? AttemptEnd.Succeeded : AttemptEnd.Failed;
-            error = result.Error;
-            output = result.Output;
-        }
-        catch (OperationCanceledException) when (running.Cancellation.IsCancellationRequested)
-        {
-            end = running.Reason ?? AttemptEnd.TimedOut;
-            error = end == AttemptEnd.TimedOut ? $"timed out after {settings.Timeout} (jobs.{job.JobType}.timeout)" : end.ToString();
-        }
-        catch (PermanentAgentException e)
-        {
-            end = AttemptEnd.PermanentFailure;
-            error = e.Message;
-        }
-        catch (Exception e)
-        {
-            end = AttemptEnd.Failed;
-            error = $"{e.GetType().Name}: {e.Message}";
+            outcome = await executor.RunAsync(running);
         }
         finally
         {
@@ -132,28 +114,14 @@ public sealed partial class Orchestrator(
             Interlocked.Decrement(ref _agentsRunning);
             signal.Notify();
         }
-
-        var verdict = policy.Decide(job, end, time.GetUtcNow());
-        var elapsed = time.GetElapsedTime(started);
         try
         {
-            await WriteBackAsync(job, verdict, error, output);
-            if (verdict.RetryAt is { } retryAt) WakeAt(retryAt);
-            metrics.JobFinished(job.JobType, end == AttemptEnd.Succeeded ? "completed" : verdict.Decision switch
-            {
-                Decision.Retry => "retried",
-                Decision.Fail => "failed",
-                Decision.Release => "released",
-                _ => end == AttemptEnd.Cancelled ? "cancelled" : "lease_lost",
-            }, elapsed);
-            LogJobEnded(log, job.Id, job.JobType, job.Attempt, end, verdict.Decision, elapsed.TotalMilliseconds, error ?? "");
-            if (verdict.Decision is Decision.Complete or Decision.Fail)
-                await notifier.JobEndedAsync(job, new JobEnding(verdict.Decision == Decision.Complete ? JobStatus.Completed : JobStatus.Failed, error, output), CancellationToken.None);
+            if (await completer.CompleteAsync(running.Job, outcome, time.GetElapsedTime(started)) is { } retryAt) WakeAt(retryAt);
         }
         finally
         {
-            _running.TryRemove(job.Id, out _);
-            _tasks.TryRemove(job.Id, out _);
+            _running.TryRemove(running.Job.Id, out _);
+            _tasks.TryRemove(running.Job.Id, out _);
             running.Cancellation.Dispose();
             signal.Notify();
         }
@@ -165,37 +133,6 @@ public sealed partial class Orchestrator(
         var delay = at - time.GetUtcNow();
         if (delay >= options.TickInterval) return;
         _ = Task.Delay(delay > TimeSpan.Zero ? delay : TimeSpan.Zero, time).ContinueWith(_ => signal.Notify(), TaskScheduler.Default);
-    }
-
-    /// <summary>Writes the verdict, retrying while the database is briefly unreachable. If it stays down, the lease expires and the job is rescued.</summary>
-    private async Task WriteBackAsync(JobRecord job, Verdict verdict, string? error, string? output)
-    {
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                var held = verdict.Decision switch
-                {
-                    Decision.Complete => await store.CompleteAsync(job.Lease, output, CancellationToken.None),
-                    Decision.Retry => await store.FailAsync(job.Lease, new JobFailure(error ?? "failed", output, verdict.RetryAt), CancellationToken.None),
-                    Decision.Fail => await store.FailAsync(job.Lease, new JobFailure(error ?? "failed", output, null), CancellationToken.None),
-                    Decision.Release => await store.ReleaseAsync(job.Lease, CancellationToken.None),
-                    _ => true,
-                };
-                if (!held) LogLeaseLost(log, job.Id, job.Attempt);
-                return;
-            }
-            catch (StoreUnavailableException e) when (attempt < 5)
-            {
-                LogWriteBackRetry(log, job.Id, e.Message);
-                await Task.Delay(TimeSpan.FromSeconds(attempt), time);
-            }
-            catch (StoreUnavailableException e)
-            {
-                LogWriteBackGaveUp(log, job.Id, e.Message);
-                return;
-            }
-        }
     }
 
     /// <summary>Renews every running lease each third of the lease; a job whose lease is gone (cancelled, or rescued) is stopped.</summary>
@@ -210,11 +147,12 @@ public sealed partial class Orchestrator(
                 if (snapshot.Length == 0) continue;
                 try
                 {
-                    var held = await store.RenewLeasesAsync([.. snapshot.Select(r => r.Value.Lease)], options.JobLease, ct);
-                    foreach (var (id, job) in snapshot.Where(r => !held.Contains(r.Key)))
+                    // One statement answers every lease: held, cancelled by an operator, or lost.
+                    var states = await store.RenewLeasesAsync([.. snapshot.Select(r => r.Value.Lease)], options.JobLease, ct);
+                    foreach (var (id, job) in snapshot)
                     {
-                        var row = await store.GetJobAsync(id, ct);
-                        job.Stop(row?.Status == JobStatus.Cancelled ? AttemptEnd.Cancelled : AttemptEnd.LeaseLost);
+                        var state = states.TryGetValue(id, out var s) ? s : LeaseState.Lost;
+                        if (state != LeaseState.Held) job.Stop(state == LeaseState.Cancelled ? AttemptEnd.Cancelled : AttemptEnd.LeaseLost);
                     }
                 }
                 catch (StoreUnavailableException e)
@@ -239,39 +177,11 @@ public sealed partial class Orchestrator(
         }
     }
 
-    private sealed class RunningJob(JobLease lease, CancellationTokenSource cancellation)
-    {
-        public JobLease Lease { get; } = lease;
-        public CancellationTokenSource Cancellation { get; } = cancellation;
-        public AttemptEnd? Reason { get; private set; }
-
-        public void Stop(AttemptEnd reason)
-        {
-            Reason ??= reason;
-            try { Cancellation.Cancel(); } catch (ObjectDisposedException) { }
-        }
-    }
-
     [LoggerMessage(Level = LogLevel.Information, Message = "Orchestrator {Owner} started: up to {Max} jobs at once, fallback poll every {Tick}s")]
     private static partial void LogStarted(ILogger logger, string owner, int max, double tick);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Queue database unavailable ({Reason}); retrying in {Delay}s")]
     private static partial void LogStoreDown(ILogger logger, string reason, double delay);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId} ({JobType}) attempt {Attempt}/{Max} started on agent {Agent}")]
-    private static partial void LogJobStarted(ILogger logger, long jobId, string jobType, int attempt, int max, string agent);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId} ({JobType}) attempt {Attempt} ended {End} → {Decision} in {ElapsedMs:F0} ms {Error}")]
-    private static partial void LogJobEnded(ILogger logger, long jobId, string jobType, int attempt, AttemptEnd end, Decision decision, double elapsedMs, string error);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId} attempt {Attempt}: lease no longer held (cancelled or rescued); result not written")]
-    private static partial void LogLeaseLost(ILogger logger, long jobId, int attempt);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId}: could not write the result yet ({Reason}); retrying")]
-    private static partial void LogWriteBackRetry(ILogger logger, long jobId, string reason);
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "Job {JobId}: could not write the result ({Reason}); its lease will expire and it will be retried")]
-    private static partial void LogWriteBackGaveUp(ILogger logger, long jobId, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Lease renewal failed: {Reason}")]
     private static partial void LogRenewFailed(ILogger logger, string reason);

@@ -11,7 +11,7 @@ namespace AgentFactory.Processes;
 /// whole process group is killed: a script that forks children, hangs or daemonizes never outlives
 /// its job and never holds the queue. Output is captured into a bounded tail buffer.
 /// </summary>
-public static partial class ProcessRunner
+internal static partial class ProcessRunner
 {
     private const string Setsid = "/usr/bin/setsid";
     private const int SigKill = 9;

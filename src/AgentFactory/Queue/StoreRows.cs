@@ -27,4 +27,12 @@ internal static class StoreRows
         }
         return list;
     }
+
+    /// <summary>The state word the renew statements return ("held", "cancelled", "lost").</summary>
+    public static LeaseState ParseLeaseState(string s) => s switch
+    {
+        "held" => LeaseState.Held,
+        "cancelled" => LeaseState.Cancelled,
+        _ => LeaseState.Lost,
+    };
 }

@@ -18,7 +18,7 @@ public sealed class GitHubCredentialsRejectedException(string message, Exception
 /// calls missed (checking webhook_events), and ask GitHub to redeliver each once. A failed
 /// redelivery is reported and the rest go on; a failed listing or rejected credentials end the pass.
 /// </summary>
-public sealed class Redeliverer(HookDeliveriesApi api, IJobStore store)
+public sealed class Redeliverer(HookDeliveriesApi api, IDeliveryStore store)
 {
     public async Task<RedeliveryReport> RunAsync(HookTarget target, DateTimeOffset since, bool dryRun, Action<string>? progress, CancellationToken ct)
     {

@@ -1,5 +1,4 @@
 using AgentFactory.Queue;
-using AgentFactory.Queue.Postgres;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -7,12 +6,12 @@ namespace AgentFactory.Redelivery;
 
 /// <summary>
 /// Asks GitHub to redeliver missed deliveries of REDELIVER_TARGETS every REDELIVER_INTERVAL_MINUTES,
-/// starting at start-up (an orchestrator that was down catches up first). On PostgreSQL one
-/// instance at a time does a pass (a session advisory lock); the others skip it. A failing pass is
+/// starting at start-up (an orchestrator that was down catches up first). One instance at a time
+/// does a pass (the store's exclusive-run lock); the others skip it. A failing pass is
 /// logged and the loop goes on.
 /// </summary>
 public sealed partial class RedeliverySchedule(
-    RedeliverySettings settings, Redeliverer redeliverer, IJobStore store, TimeProvider time, ILogger<RedeliverySchedule> log) : BackgroundService
+    RedeliverySettings settings, Redeliverer redeliverer, IMaintenanceStore store, TimeProvider time, ILogger<RedeliverySchedule> log) : BackgroundService
 {
     private const long LockKey = 7262003;
 
@@ -28,18 +27,14 @@ public sealed partial class RedeliverySchedule(
         {
             do
             {
-                if (store is PostgresJobStore pg)
+                try
                 {
-                    try
-                    {
-                        if (!await pg.TryRunExclusiveAsync(LockKey, PassAsync, stoppingToken)) LogSkipped(log);
-                    }
-                    catch (StoreUnavailableException e)
-                    {
-                        LogFailed(log, "all", e.Message);
-                    }
+                    if (!await store.TryRunExclusiveAsync(LockKey, PassAsync, stoppingToken)) LogSkipped(log);
                 }
-                else await PassAsync(stoppingToken);
+                catch (StoreUnavailableException e)
+                {
+                    LogFailed(log, "all", e.Message);
+                }
                 Passes++;
             }
             while (await timer.WaitForNextTickAsync(stoppingToken));

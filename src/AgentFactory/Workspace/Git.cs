@@ -12,30 +12,24 @@ public sealed class GitException : Exception
 }
 
 /// <summary>
-/// Runs git through <see cref="ProcessRunner"/> with a small environment (no service secrets) and
-/// never a password prompt. Credentials, when needed, go in <paramref name="extraEnv"/> as
+/// Runs the service's git through <see cref="IHostProcesses"/> with the host environment allowlist (no
+/// service secrets) and never a password prompt. Credentials, when needed, go in <c>extraEnv</c> as
 /// GIT_CONFIG_* entries: an environment is not visible to other users the way arguments are.
 /// </summary>
-public static class Git
+public sealed class Git(IHostProcesses processes, ProcessEnvironment environment)
 {
-    private static readonly string[] PassThrough = ["PATH", "HOME", "LANG", "SSH_AUTH_SOCK", "GIT_SSH_COMMAND", "GIT_CONFIG_GLOBAL", "GIT_CONFIG_NOSYSTEM"];
-
-    public static async Task<string> RunAsync(string directory, IReadOnlyList<string> args, CancellationToken ct, IReadOnlyDictionary<string, string>? extraEnv = null)
+    public async Task<string> RunAsync(string directory, IReadOnlyList<string> args, CancellationToken ct, IReadOnlyDictionary<string, string>? extraEnv = null)
     {
         var result = await TryRunAsync(directory, args, ct, extraEnv);
         return result.ExitCode == 0 ? result.Output
             : throw new GitException($"git {string.Join(' ', args.Where(a => !a.Contains("extraheader", StringComparison.OrdinalIgnoreCase)))} failed (exit {result.ExitCode}): {result.Output.Trim()}");
     }
 
-    public static Task<ProcessResult> TryRunAsync(string directory, IReadOnlyList<string> args, CancellationToken ct, IReadOnlyDictionary<string, string>? extraEnv = null)
+    public Task<ProcessResult> TryRunAsync(string directory, IReadOnlyList<string> args, CancellationToken ct, IReadOnlyDictionary<string, string>? extraEnv = null)
     {
-        var env = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var name in PassThrough)
-            if (Environment.GetEnvironmentVariable(name) is { } v) env[name] = v;
-        env.TryAdd("PATH", "/usr/local/bin:/usr/bin:/bin");
-        env["GIT_TERMINAL_PROMPT"] = "0";
+        var env = environment.ForHost();
         foreach (var (k, v) in extraEnv ?? new Dictionary<string, string>()) env[k] = v;
-        return ProcessRunner.RunAsync(new ProcessSpec("git", ["-C", directory, .. args], env, MaxOutputBytes: 64 * 1024), ct);
+        return processes.RunAsync(new ProcessSpec("git", ["-C", directory, .. args], env, MaxOutputBytes: 64 * 1024), ct);
     }
 
     /// <summary>Environment that makes git send an HTTPS token (GitHub's "x-access-token" basic auth) without it appearing in arguments or URLs.</summary>

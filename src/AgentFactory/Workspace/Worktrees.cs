@@ -20,7 +20,7 @@ public sealed record GitTarget(string Kind, string Name)
 /// A commit the clone lacks is fetched from origin. Changes to the clone's shared state (fetch,
 /// worktree add/remove) are serialized: git takes locks there.
 /// </summary>
-public sealed partial class Worktrees(AgentFactoryOptions options, ILogger<Worktrees> log) : IDisposable
+public sealed partial class Worktrees(AgentFactoryOptions options, Git git, ILogger<Worktrees> log) : IDisposable
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
 
@@ -40,8 +40,8 @@ public sealed partial class Worktrees(AgentFactoryOptions options, ILogger<Workt
         try
         {
             var sha = await ResolveAsync(clone, target, ct);
-            await Git.TryRunAsync(clone, ["worktree", "prune"], ct);
-            await Git.RunAsync(clone, ["worktree", "add", "--detach", path, sha], ct);
+            await git.TryRunAsync(clone, ["worktree", "prune"], ct);
+            await git.RunAsync(clone, ["worktree", "add", "--detach", path, sha], ct);
             LogCreated(log, path, target.ToString(), sha);
             return new Worktree(this, path, sha);
         }
@@ -56,7 +56,7 @@ public sealed partial class Worktrees(AgentFactoryOptions options, ILogger<Workt
         }
     }
 
-    private static async Task<string> ResolveAsync(string clone, GitTarget target, CancellationToken ct)
+    private async Task<string> ResolveAsync(string clone, GitTarget target, CancellationToken ct)
     {
         var (local, refspec) = target.Kind switch
         {
@@ -67,7 +67,7 @@ public sealed partial class Worktrees(AgentFactoryOptions options, ILogger<Workt
         // A branch is fetched every time (its tip moves); a commit or tag only when the clone lacks it.
         if (target.Kind == "branch" || await RevParseAsync(clone, local, ct) is null)
         {
-            var fetch = await Git.TryRunAsync(clone, ["fetch", "--quiet", "origin", refspec], ct);
+            var fetch = await git.TryRunAsync(clone, ["fetch", "--quiet", "origin", refspec], ct);
             if (fetch.ExitCode != 0 && (target.Kind != "branch" || await RevParseAsync(clone, local, ct) is null))
                 throw new GitException($"{target} is not in the shared clone {clone} and fetching it from origin failed: {fetch.Output.Trim()}");
         }
@@ -76,9 +76,9 @@ public sealed partial class Worktrees(AgentFactoryOptions options, ILogger<Workt
             ?? throw new PermanentAgentException($"{target} does not exist in origin of {clone}.");
     }
 
-    private static async Task<string?> RevParseAsync(string clone, string rev, CancellationToken ct)
+    private async Task<string?> RevParseAsync(string clone, string rev, CancellationToken ct)
     {
-        var result = await Git.TryRunAsync(clone, ["rev-parse", "--verify", "--quiet", rev + "^{commit}"], ct);
+        var result = await git.TryRunAsync(clone, ["rev-parse", "--verify", "--quiet", rev + "^{commit}"], ct);
         return result.ExitCode == 0 ? result.Output.Trim() : null;
     }
 
@@ -86,13 +86,13 @@ public sealed partial class Worktrees(AgentFactoryOptions options, ILogger<Workt
     internal async Task RemoveAsync(string path)
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        var removed = await Git.TryRunAsync(SharedClone, ["worktree", "remove", "--force", path], timeout.Token);
+        var removed = await git.TryRunAsync(SharedClone, ["worktree", "remove", "--force", path], timeout.Token);
         if (removed.ExitCode != 0 || Directory.Exists(path))
         {
             try { if (Directory.Exists(path)) Directory.Delete(path, recursive: true); }
             catch (IOException e) { LogRemoveFailed(log, path, e.Message); }
             catch (UnauthorizedAccessException e) { LogRemoveFailed(log, path, e.Message); }
-            await Git.TryRunAsync(SharedClone, ["worktree", "prune"], timeout.Token);
+            await git.TryRunAsync(SharedClone, ["worktree", "prune"], timeout.Token);
         }
     }
 

@@ -18,16 +18,19 @@ public sealed class CommandAgentTests : IDisposable
         new(new JobRecord(42, "github_push", payload, JobStatus.Running, 0, 1, 3, DateTimeOffset.UtcNow, DateTimeOffset.UtcNow,
             DateTimeOffset.UtcNow, null, null, [], null, "w", null, 7));
 
-    private static IAgent Agent(object settings) =>
-        new CommandAgentKind().Create("test", JsonSerializer.SerializeToElement(settings));
+    /// <param name="environment">The service's environment as the agent sees it (never this test process's own variables).</param>
+    private static IAgent Agent(object settings, Dictionary<string, string>? environment = null) =>
+        Kind(environment).Create("test", JsonSerializer.SerializeToElement(settings));
+
+    private static CommandAgentKind Kind(Dictionary<string, string>? environment = null) =>
+        new(TestProcesses.Agents, TestProcesses.ProcessEnvironment(environment));
 
     [Fact]
     public async Task Job_arrives_on_stdin_and_key_fields_as_variables_but_service_secrets_do_not()
     {
-        Environment.SetEnvironmentVariable("AF_TEST_SERVICE_SECRET", "must-not-leak");
-        Environment.SetEnvironmentVariable("AF_TEST_ALLOWED", "passed-on-purpose");
+        var service = new Dictionary<string, string> { ["AF_TEST_SERVICE_SECRET"] = "must-not-leak", ["AF_TEST_ALLOWED"] = "passed-on-purpose" };
         var script = Scripts.Write(_dir, "capture.sh", $"cat > '{_dir.File("stdin.json")}'; env > '{_dir.File("env.txt")}'");
-        var result = await Agent(new { command = new[] { script }, passEnv = new[] { "AF_TEST_ALLOWED" }, env = new { FIXED = "yes" } }).RunAsync(Job(), default);
+        var result = await Agent(new { command = new[] { script }, passEnv = new[] { "AF_TEST_ALLOWED" }, env = new { FIXED = "yes" } }, service).RunAsync(Job(), default);
 
         Assert.True(result.Succeeded, result.Error);
         var stdin = JsonNode.Parse(File.ReadAllText(_dir.File("stdin.json")))!;
@@ -135,7 +138,7 @@ public sealed class CommandAgentTests : IDisposable
     [InlineData("{\"command\": [\"x\"], \"workingDirectory\": \"/no/such/dir\"}", "workingDirectory")]
     public void Bad_settings_fail_at_start_naming_the_setting(string json, string expected)
     {
-        var e = Assert.Throws<AgentConfigurationException>(() => new CommandAgentKind().Create("deploy", JsonDocument.Parse(json).RootElement));
+        var e = Assert.Throws<AgentConfigurationException>(() => Kind().Create("deploy", JsonDocument.Parse(json).RootElement));
         Assert.Contains("agents.deploy", e.Message, StringComparison.Ordinal);
         Assert.Contains(expected, e.Message, StringComparison.Ordinal);
     }

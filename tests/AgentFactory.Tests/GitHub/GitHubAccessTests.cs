@@ -74,7 +74,7 @@ public sealed class GitHubAccessTests
     }
 
     private static SettingsException LoadFails(Dictionary<string, string> env) =>
-        Assert.Throws<SettingsException>(() => AgentServices.AddAgents(new Microsoft.Extensions.DependencyInjection.ServiceCollection(), n => env.GetValueOrDefault(n)));
+        Assert.Throws<SettingsException>(() => AgentFactory.Hosting.IntegrationSettings.Load(n => env.GetValueOrDefault(n)));
 
     [Fact]
     public void Every_bad_agent_setting_is_reported_at_start_naming_its_variable()

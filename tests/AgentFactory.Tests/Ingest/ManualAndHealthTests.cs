@@ -144,11 +144,11 @@ public sealed class StoreDownTests : IAsyncLifetime
     {
         private static Exception Down() => new StoreUnavailableException("disk I/O error (simulated)");
         public Task MigrateAsync(CancellationToken ct) => inner.MigrateAsync(ct);
-        public Task PingAsync(CancellationToken ct) => throw Down();
+        public Task<bool> TryRunExclusiveAsync(long key, Func<CancellationToken, Task> work, CancellationToken ct) => throw Down();
         public Task<IReadOnlyList<DeliveryResult>> RecordDeliveriesAsync(IReadOnlyList<DeliveryRecord> d, CancellationToken ct) => throw Down();
         public Task<long> EnqueueAsync(NewJob job, CancellationToken ct) => throw Down();
         public Task<IReadOnlyList<JobRecord>> ClaimAsync(string o, int l, TimeSpan d, CancellationToken ct) => throw Down();
-        public Task<IReadOnlySet<long>> RenewLeasesAsync(IReadOnlyCollection<JobLease> l, TimeSpan d, CancellationToken ct) => throw Down();
+        public Task<IReadOnlyDictionary<long, LeaseState>> RenewLeasesAsync(IReadOnlyCollection<JobLease> l, TimeSpan d, CancellationToken ct) => throw Down();
         public Task<bool> CompleteAsync(JobLease l, string? o, CancellationToken ct) => throw Down();
         public Task<bool> FailAsync(JobLease l, JobFailure f, CancellationToken ct) => throw Down();
         public Task<bool> ReleaseAsync(JobLease l, CancellationToken ct) => throw Down();

@@ -51,7 +51,7 @@ public sealed class GitSyncTests : IDisposable
         GitSyncEnabled = enabled,
         GitSyncPath = _clone,
         GitSyncTimeout = timeout ?? TimeSpan.FromSeconds(30),
-    }, NullLogger<GitSync>.Instance);
+    }, TestProcesses.Git(), NullLogger<GitSync>.Instance);
 
     [Fact]
     public async Task Pull_brings_new_commits_into_the_working_copy()
@@ -102,7 +102,7 @@ public sealed class GitSyncTests : IDisposable
     [Fact]
     public async Task Configured_path_that_is_not_a_repository_fails_without_throwing()
     {
-        var sync = new GitSync(new AgentFactoryOptions { GitSyncEnabled = true, GitSyncPath = _dir.File("nothing-here") }, NullLogger<GitSync>.Instance);
+        var sync = new GitSync(new AgentFactoryOptions { GitSyncEnabled = true, GitSyncPath = _dir.File("nothing-here") }, TestProcesses.Git(), NullLogger<GitSync>.Instance);
         Assert.Equal("failed", await sync.SyncAsync(default));
     }
 }

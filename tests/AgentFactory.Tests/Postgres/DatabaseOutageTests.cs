@@ -30,7 +30,7 @@ public sealed class DatabaseOutageTests
             """;
         await using var ingest = await TestService.StartAsync(Roles.Webhook, routing, configure: o => o.DatabaseUrl = db.ConnectionString);
         await using var orchestrator = await TestService.StartAsync(Roles.Orchestrator, routing, configure: o => o.DatabaseUrl = db.ConnectionString);
-        var listener = orchestrator.Host.Services.GetServices<IHostedService>().OfType<PostgresChangeListener>().Single();
+        var listener = (PostgresChangeListener)orchestrator.Host.Services.GetRequiredService<AgentFactory.Queue.IQueueChanges>();
         var loop = orchestrator.Host.Services.GetRequiredService<Orchestrator>();
 
         var before = await DeliverAsync(ingest);
@@ -52,7 +52,7 @@ public sealed class DatabaseOutageTests
         }
         await Until(() => !listener.Listening);
         Assert.False(loop.ExecuteTask!.IsCompleted, "the orchestrator loop must outlive the outage");
-        Assert.False(listener.ExecuteTask!.IsCompleted, "the listener must keep trying to reconnect");
+        Assert.False(orchestrator.Host.Services.GetServices<IHostedService>().OfType<QueueChangesService>().Single().ExecuteTask!.IsCompleted, "the listener must keep trying to reconnect");
 
         await server.StartAsync();
 

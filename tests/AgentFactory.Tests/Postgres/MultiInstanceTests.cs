@@ -34,7 +34,7 @@ public sealed class MultiInstanceTests
         try
         {
             // Every instance hears NOTIFY before the work arrives, so each gets a share of it.
-            var listeners = hosts.Select(h => h.Host.Services.GetServices<IHostedService>().OfType<PostgresChangeListener>().Single()).ToList();
+            var listeners = hosts.Select(h => (PostgresChangeListener)h.Host.Services.GetRequiredService<AgentFactory.Queue.IQueueChanges>()).ToList();
             using (var ready = new CancellationTokenSource(TimeSpan.FromSeconds(30)))
                 while (!listeners.All(l => l.Listening)) await Task.Delay(10, ready.Token);
 

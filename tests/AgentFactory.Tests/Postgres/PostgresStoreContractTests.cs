@@ -1,6 +1,8 @@
+using AgentFactory.Options;
 using AgentFactory.Queue;
 using AgentFactory.Queue.Postgres;
 using AgentFactory.Tests.Queue;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace AgentFactory.Tests.Postgres;
 
@@ -17,6 +19,15 @@ public sealed class PostgresStoreContractTests : StoreContractTests, IRequiresPo
         await _store.MigrateAsync(CancellationToken.None);
         return _store;
     }
+
+    protected override Task<OtherStore> CreateOtherStoreAsync()
+    {
+        var other = new PostgresJobStore(_db!.ConnectionString, TimeProvider.System, new QueueSignal());
+        return Task.FromResult(new OtherStore(other, other.DisposeAsync));
+    }
+
+    protected override IQueueChanges CreateChangeFeed(QueueSignal signal) =>
+        new PostgresChangeListener(_store!, signal, new AgentFactoryOptions { DatabaseUrl = _db!.ConnectionString }, TimeProvider.System, NullLogger<PostgresChangeListener>.Instance);
 
     protected override async Task DisposeStoreAsync()
     {

@@ -47,19 +47,19 @@ public sealed class RedeliveryScheduleTests : IDisposable
     {
         var env = new Dictionary<string, string> { ["REDELIVER_INTERVAL_MINUTES"] = "15" };
         var e = Assert.Throws<AgentFactory.Hosting.SettingsException>(() =>
-            AgentFactory.Agents.AgentServices.AddAgents(new Microsoft.Extensions.DependencyInjection.ServiceCollection(), n => env.GetValueOrDefault(n)));
+            AgentFactory.Hosting.IntegrationSettings.Load(n => env.GetValueOrDefault(n)));
         Assert.Contains("REDELIVER_TARGETS is empty", e.Message, StringComparison.Ordinal);
 
         env["REDELIVER_TARGETS"] = "repo:octo/app:1,bogus,app";
         env["REDELIVER_INTERVAL_MINUTES"] = "-1";
         e = Assert.Throws<AgentFactory.Hosting.SettingsException>(() =>
-            AgentFactory.Agents.AgentServices.AddAgents(new Microsoft.Extensions.DependencyInjection.ServiceCollection(), n => env.GetValueOrDefault(n)));
+            AgentFactory.Hosting.IntegrationSettings.Load(n => env.GetValueOrDefault(n)));
         Assert.Contains("REDELIVER_INTERVAL_MINUTES must be a whole number from 0 to 1440", e.Message, StringComparison.Ordinal);
         Assert.Contains("REDELIVER_TARGETS: 'bogus' is not", e.Message, StringComparison.Ordinal);
 
         env["REDELIVER_INTERVAL_MINUTES"] = "15";
         e = Assert.Throws<AgentFactory.Hosting.SettingsException>(() =>
-            AgentFactory.Agents.AgentServices.AddAgents(new Microsoft.Extensions.DependencyInjection.ServiceCollection(), n => env.GetValueOrDefault(n)));
+            AgentFactory.Hosting.IntegrationSettings.Load(n => env.GetValueOrDefault(n)));
         Assert.Contains("set GITHUB_TOKEN", e.Message, StringComparison.Ordinal);
         Assert.Contains("names the App hook (app): set GITHUB_APP_ID", e.Message, StringComparison.Ordinal);
     }

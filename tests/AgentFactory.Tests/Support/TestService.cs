@@ -59,7 +59,9 @@ public sealed class TestService : IAsyncDisposable
         var routing = RoutingLoader.Parse(routingJson ?? RoutingLoader.DefaultJson(), "test");
         service.Dashboard = DashboardSettingsLoader.Load(
             name => name switch { "ADMIN_TOKEN" => adminToken, "ADMIN_URLS" => adminUrls, _ => null }, o.DataDirectory, createToken: false);
-        service.Host = AppBuilder.Build(o, routing, roles, "http://127.0.0.1:0", services, service.Dashboard);
+        // The developer's own environment never reaches the service under test (LLM_BASE_URL set at home must not change a test).
+        var settings = new ServiceSettings { Options = o, Routing = routing, Dashboard = service.Dashboard, Environment = HostEnvironment.Minimal() };
+        service.Host = AppBuilder.Build(settings, roles, "http://127.0.0.1:0", services);
         await service.Store.MigrateAsync(CancellationToken.None);
         if (seed is not null) await seed(service.Store); // rows that exist before the orchestrator starts
         await service.Host.StartAsync();

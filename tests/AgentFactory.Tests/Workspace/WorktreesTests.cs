@@ -15,7 +15,7 @@ public sealed class WorktreesTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _world = await AgentWorld.CreateAsync();
-        _worktrees = new Worktrees(new AgentFactoryOptions { GitSyncPath = _world.Shared.Path }, NullLogger<Worktrees>.Instance);
+        _worktrees = new Worktrees(new AgentFactoryOptions { GitSyncPath = _world.Shared.Path }, TestProcesses.Git(), NullLogger<Worktrees>.Instance);
     }
 
     public async Task DisposeAsync()
@@ -71,7 +71,7 @@ public sealed class WorktreesTests : IAsyncLifetime
     public async Task Shared_path_that_is_not_a_clone_says_so()
     {
         using var dir = new TempDir();
-        using var worktrees = new Worktrees(new AgentFactoryOptions { GitSyncPath = dir.Path }, NullLogger<Worktrees>.Instance);
+        using var worktrees = new Worktrees(new AgentFactoryOptions { GitSyncPath = dir.Path }, TestProcesses.Git(), NullLogger<Worktrees>.Instance);
         var e = await Assert.ThrowsAsync<PermanentAgentException>(() => worktrees.CheckoutAsync(GitTarget.Branch("main"), "x", default));
         Assert.Contains("GIT_SYNC_PATH", e.Message, StringComparison.Ordinal);
     }

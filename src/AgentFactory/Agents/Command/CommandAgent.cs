@@ -33,9 +33,8 @@ public class CommandAgentSettings
 /// never passed unless named in passEnv. Exit code 0 is success; the process group is killed on
 /// timeout or cancellation; the output tail is kept on the job.
 /// </summary>
-public sealed partial class CommandAgent(string name, CommandAgentSettings settings) : IAgent
+public sealed partial class CommandAgent(string name, CommandAgentSettings settings, IAgentProcesses processes, ProcessEnvironment environment) : IAgent
 {
-    private static readonly string[] BaseVariables = ["PATH", "HOME", "LANG", "LC_ALL", "TZ", "TMPDIR", "USER", "LOGNAME"];
 
     public string Name { get; } = name;
 
@@ -43,8 +42,9 @@ public sealed partial class CommandAgent(string name, CommandAgentSettings setti
     {
         var args = settings.Command.Skip(1).Select(a => Expand(a, job)).ToList();
         var max = settings.MaxOutputKb * 1024;
-        var result = await ProcessRunner.RunAsync(new ProcessSpec(
-            settings.Command[0], args, BuildEnvironment(job), settings.WorkingDirectory, StdinFor(job), max), ct);
+        var cwd = Path.GetFullPath(settings.WorkingDirectory ?? Directory.GetCurrentDirectory());
+        var result = await processes.RunAsync(new ProcessSpec(
+            settings.Command[0], args, BuildEnvironment(job), cwd, StdinFor(job), max), SandboxPolicy.ForJob(job.Id, cwd), ct);
         if (result.ExitCode == 0) return AgentResult.Success(result.Output);
         var error = $"command '{settings.Command[0]}' exited with code {result.ExitCode}";
         if (settings.PermanentExitCodes.Contains(result.ExitCode))
@@ -52,15 +52,12 @@ public sealed partial class CommandAgent(string name, CommandAgentSettings setti
         return AgentResult.Failure(error, result.Output);
     }
 
-    internal Dictionary<string, string> BuildEnvironment(AgentJob job) => EnvironmentFor(settings, job);
+    internal Dictionary<string, string> BuildEnvironment(AgentJob job) => EnvironmentFor(environment, settings, job);
 
     /// <summary>The allowlisted environment plus the job's AF_* variables; the deploy agent runs its command with it too.</summary>
-    public static Dictionary<string, string> EnvironmentFor(CommandAgentSettings settings, AgentJob job)
+    public static Dictionary<string, string> EnvironmentFor(ProcessEnvironment environment, CommandAgentSettings settings, AgentJob job)
     {
-        var env = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var name in BaseVariables.Concat(settings.PassEnv))
-            if (Environment.GetEnvironmentVariable(name) is { } v) env[name] = v;
-        env.TryAdd("PATH", "/usr/local/bin:/usr/bin:/bin");
+        var env = environment.ForAgent(settings.PassEnv);
         foreach (var (k, v) in settings.Env) env[k] = v;
 
         env["AF_JOB_ID"] = job.Id.ToString(System.Globalization.CultureInfo.InvariantCulture);
@@ -102,7 +99,7 @@ public sealed partial class CommandAgent(string name, CommandAgentSettings setti
     private static partial Regex Placeholder();
 }
 
-public sealed class CommandAgentKind : IAgentKind
+public sealed class CommandAgentKind(IAgentProcesses processes, ProcessEnvironment environment) : IAgentKind
 {
     public string Kind => "command";
 
@@ -110,7 +107,7 @@ public sealed class CommandAgentKind : IAgentKind
     {
         var parsed = AgentSettings.Parse<CommandAgentSettings>(name, settings);
         Validate(name, parsed);
-        return new CommandAgent(name, parsed);
+        return new CommandAgent(name, parsed, processes, environment);
     }
 
     /// <summary>Checks the command settings (shared with the "deploy" kind); throws naming the setting.</summary>

@@ -28,7 +28,8 @@ public sealed class DeployAgentSettings : CommandAgentSettings
 /// of the tag, keeps the output tail on the job and posts the outcome to Telegram and/or Slack.
 /// A notice that cannot be sent is logged and noted in the output; it never fails the deployment.
 /// </summary>
-public sealed partial class DeployAgent(string name, DeployAgentSettings settings, Worktrees worktrees, Notifications notifications, ILogger<DeployAgent> log) : IAgent
+public sealed partial class DeployAgent(string name, DeployAgentSettings settings, Worktrees worktrees, Notifications notifications,
+    IAgentProcesses processes, ProcessEnvironment environment, ILogger<DeployAgent> log) : IAgent
 {
     public string Name { get; } = name;
 
@@ -44,12 +45,13 @@ public sealed partial class DeployAgent(string name, DeployAgentSettings setting
         try
         {
             if (settings.Checkout) tree = await worktrees.CheckoutAsync(GitTarget.Tag(tag), $"deploy-{job.Id}", ct);
-            var env = CommandAgent.EnvironmentFor(settings, job);
+            var env = CommandAgent.EnvironmentFor(environment, settings, job);
             if (tree is not null) env["AF_CHECKOUT"] = tree.Path;
             if (tree is not null) env["AF_COMMIT"] = tree.Sha;
-            var cwd = tree is null ? settings.WorkingDirectory : Path.GetFullPath(Path.Combine(tree.Path, settings.WorkingDirectory ?? "."));
+            var cwd = tree is null ? Path.GetFullPath(settings.WorkingDirectory ?? Directory.GetCurrentDirectory()) : Path.GetFullPath(Path.Combine(tree.Path, settings.WorkingDirectory ?? "."));
             var args = settings.Command.Skip(1).Select(a => CommandAgent.Expand(a, job)).ToList();
-            var result = await ProcessRunner.RunAsync(new ProcessSpec(settings.Command[0], args, env, cwd, CommandAgent.StdinFor(job), settings.MaxOutputKb * 1024), ct);
+            var result = await processes.RunAsync(new ProcessSpec(settings.Command[0], args, env, cwd, CommandAgent.StdinFor(job), settings.MaxOutputKb * 1024),
+                SandboxPolicy.ForJob(job.Id, tree?.Path ?? cwd), ct);
 
             var ok = result.ExitCode == 0;
             var elapsed = Stopwatch.GetElapsedTime(started);
@@ -100,7 +102,7 @@ public sealed partial class DeployAgent(string name, DeployAgentSettings setting
     private static partial void LogDeployed(ILogger logger, string what, int exitCode, double seconds);
 }
 
-public sealed class DeployAgentKind(Worktrees worktrees, Notifications notifications, ILogger<DeployAgent> log) : IAgentKind
+public sealed class DeployAgentKind(Worktrees worktrees, Notifications notifications, IAgentProcesses processes, ProcessEnvironment environment, ILogger<DeployAgent> log) : IAgentKind
 {
     public string Kind => "deploy";
 
@@ -114,6 +116,6 @@ public sealed class DeployAgentKind(Worktrees worktrees, Notifications notificat
             throw new AgentConfigurationException($"agents.{name}.notify {problem}.");
         if (parsed.NotifyTailLines is < 0 or > 200)
             throw new AgentConfigurationException($"agents.{name}.notifyTailLines must be from 0 to 200.");
-        return new DeployAgent(name, parsed, worktrees, notifications, log);
+        return new DeployAgent(name, parsed, worktrees, notifications, processes, environment, log);
     }
 }

@@ -11,7 +11,7 @@ namespace AgentFactory.Agents.Tasks;
 /// default branch), pushes it, opens a pull request and comments on the issue with its link.
 /// Idempotent: an open pull request from that branch is reused, and the comment is written once.
 /// </summary>
-public sealed partial class TaskAgent(string name, TaskAgentSettings settings, GitHubClients github, PlanWriter planner, Worktrees worktrees, ILogger<TaskAgent> log) : IAgent
+public sealed partial class TaskAgent(string name, TaskAgentSettings settings, GitHubClients github, PlanWriter planner, Worktrees worktrees, Git git, ILogger<TaskAgent> log) : IAgent
 {
     private const string CommentMarker = "<!-- agentfactory:task-pr ";
 
@@ -52,20 +52,20 @@ public sealed partial class TaskAgent(string name, TaskAgentSettings settings, G
     private async Task CommitPlanAsync(AgentJob job, GitHubRepo repo, IssueInfo issue, string branch, string baseBranch, CancellationToken ct)
     {
         await using var tree = await worktrees.CheckoutAsync(GitTarget.Branch(baseBranch), $"task-{job.Id}", ct);
-        var files = (await Git.RunAsync(tree.Path, ["ls-files"], ct)).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var files = (await git.RunAsync(tree.Path, ["ls-files"], ct)).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         var (plan, author) = await planner.WriteAsync(repo.FullName, issue, files, settings.UseLlm, ct);
 
         var relative = Path.Combine(settings.PlanDirectory, $"issue-{issue.Number}.md");
         var full = Path.Combine(tree.Path, relative);
         Directory.CreateDirectory(Path.GetDirectoryName(full)!);
         await File.WriteAllTextAsync(full, plan, ct);
-        await Git.RunAsync(tree.Path, ["add", "--", relative], ct);
-        await Git.RunAsync(tree.Path, ["-c", $"user.name={settings.AuthorName}", "-c", $"user.email={settings.AuthorEmail}", "-c", "commit.gpgsign=false",
+        await git.RunAsync(tree.Path, ["add", "--", relative], ct);
+        await git.RunAsync(tree.Path, ["-c", $"user.name={settings.AuthorName}", "-c", $"user.email={settings.AuthorEmail}", "-c", "commit.gpgsign=false",
             "commit", "--quiet", "--allow-empty", "-m", $"Plan for #{issue.Number}: {issue.Title}\n\nWritten by Agent Factory ({author}) for {issue.Url}"], ct);
 
         var (remote, auth) = PushTarget(job, repo);
         // The branch belongs to the agent: a rerun replaces an earlier plan whose pull request was closed.
-        await Git.RunAsync(tree.Path, ["push", "--force", "--quiet", remote, $"HEAD:refs/heads/{branch}"], ct, auth);
+        await git.RunAsync(tree.Path, ["push", "--force", "--quiet", remote, $"HEAD:refs/heads/{branch}"], ct, auth);
     }
 
     /// <summary>

@@ -21,7 +21,7 @@ public sealed class TaskAgentSettings
     public bool UseLlm { get; set; } = true;
 }
 
-public sealed class TaskAgentKind(GitHubClients github, PlanWriter planner, Worktrees worktrees, ILogger<TaskAgent> log) : IAgentKind
+public sealed class TaskAgentKind(GitHubClients github, PlanWriter planner, Worktrees worktrees, Git git, ILogger<TaskAgent> log) : IAgentKind
 {
     public string Kind => "task";
 
@@ -32,6 +32,6 @@ public sealed class TaskAgentKind(GitHubClients github, PlanWriter planner, Work
             throw new AgentConfigurationException($"agents.{name}.planDirectory must be a folder inside the repository, e.g. \"plans\" (got '{parsed.PlanDirectory}').");
         if (string.IsNullOrWhiteSpace(parsed.BranchPrefix) || parsed.BranchPrefix.Contains(' ', StringComparison.Ordinal))
             throw new AgentConfigurationException($"agents.{name}.branchPrefix must be a branch name prefix such as \"agent-task/issue-\".");
-        return new TaskAgent(name, parsed, github, planner, worktrees, log);
+        return new TaskAgent(name, parsed, github, planner, worktrees, git, log);
     }
 }

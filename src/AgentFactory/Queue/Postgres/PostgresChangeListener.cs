@@ -1,5 +1,4 @@
 using AgentFactory.Options;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 
@@ -17,14 +16,14 @@ public sealed partial class PostgresChangeListener(
     QueueSignal signal,
     AgentFactoryOptions options,
     TimeProvider time,
-    ILogger<PostgresChangeListener> log) : BackgroundService
+    ILogger<PostgresChangeListener> log) : IQueueChanges
 {
     public static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(5);
 
     /// <summary>True while the LISTEN connection is up (for tests and health).</summary>
     public bool Listening { get; private set; }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    public async Task WatchAsync(CancellationToken ct)
     {
         if (PostgresConnectionString.ListenUnavailableReason(options.DatabaseUrl ?? "", store.Settings, options.DatabaseListen) is { } reason)
         {
@@ -35,22 +34,22 @@ public sealed partial class PostgresChangeListener(
         // Its own unpooled connection with keepalives, so a silently dead link is noticed too.
         var settings = new NpgsqlConnectionStringBuilder(store.Settings.ConnectionString) { Pooling = false, KeepAlive = 15 };
         var backoff = TimeSpan.Zero;
-        while (!stoppingToken.IsCancellationRequested)
+        while (!ct.IsCancellationRequested)
         {
             try
             {
                 await using var conn = new NpgsqlConnection(settings.ConnectionString);
-                await conn.OpenAsync(stoppingToken);
+                await conn.OpenAsync(ct);
                 conn.Notification += (_, _) => signal.Notify();
                 await using (var cmd = new NpgsqlCommand($"LISTEN {PostgresJobStore.NotifyChannel}", conn))
-                    await cmd.ExecuteNonQueryAsync(stoppingToken);
+                    await cmd.ExecuteNonQueryAsync(ct);
                 signal.Notify(); // whatever was committed while we were not listening
                 Listening = true;
                 backoff = TimeSpan.Zero;
                 LogListening(log, PostgresJobStore.NotifyChannel);
-                while (true) await conn.WaitAsync(stoppingToken);
+                while (true) await conn.WaitAsync(ct);
             }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {
                 return;
             }
@@ -59,7 +58,7 @@ public sealed partial class PostgresChangeListener(
                 Listening = false;
                 backoff = backoff == TimeSpan.Zero ? TimeSpan.FromMilliseconds(250) : TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, MaxBackoff.Ticks));
                 LogLost(log, e.Message, backoff.TotalSeconds);
-                try { await Task.Delay(backoff, time, stoppingToken); }
+                try { await Task.Delay(backoff, time, ct); }
                 catch (OperationCanceledException) { return; }
             }
         }

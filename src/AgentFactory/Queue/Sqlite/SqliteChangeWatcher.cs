@@ -1,5 +1,4 @@
 using Microsoft.Data.Sqlite;
-using Microsoft.Extensions.Hosting;
 
 namespace AgentFactory.Queue.Sqlite;
 
@@ -8,23 +7,23 @@ namespace AgentFactory.Queue.Sqlite;
 /// `jobs retry`) commits to the SQLite file: PRAGMA data_version changes on every foreign commit and
 /// costs almost nothing to read. In-process enqueues use the signal directly.
 /// </summary>
-public sealed class SqliteChangeWatcher(SqliteJobStore store, QueueSignal signal, TimeProvider time) : BackgroundService
+public sealed class SqliteChangeWatcher(SqliteJobStore store, QueueSignal signal, TimeProvider time) : IQueueChanges
 {
     public static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(250);
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    public async Task WatchAsync(CancellationToken ct)
     {
         SqliteConnection? conn = null;
         long last = -1;
         using var timer = new PeriodicTimer(Interval, time);
         try
         {
-            while (await timer.WaitForNextTickAsync(stoppingToken))
+            while (await timer.WaitForNextTickAsync(ct))
             {
                 try
                 {
                     conn ??= store.OpenConnection();
-                    var version = await store.DataVersionAsync(conn, stoppingToken);
+                    var version = await store.DataVersionAsync(conn, ct);
                     if (last != -1 && version != last) signal.Notify();
                     last = version;
                 }

@@ -1,0 +1,55 @@
+using AgentFactory.Agents.Llm;
+using AgentFactory.GitHub;
+using AgentFactory.Notify;
+using AgentFactory.Orchestration;
+using AgentFactory.Processes;
+using AgentFactory.Redelivery;
+using AgentFactory.Sandbox;
+using AgentFactory.Workspace;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace AgentFactory.Hosting;
+
+/// <summary>What agents and redelivery share: processes, git and worktrees, GitHub, the LLM, notifications.</summary>
+public static class IntegrationServices
+{
+    public static IServiceCollection AddIntegrations(this IServiceCollection services, IntegrationSettings settings, HostEnvironment environment)
+    {
+        services.AddProcesses(environment);
+        services.AddSingleton(settings.GitHub);
+        services.AddSingleton(settings.Llm);
+        services.AddSingleton(settings.Notify);
+        services.AddSingleton(settings.Redelivery);
+
+        services.AddSingleton<GitHubClients>();
+        services.AddSingleton<HookDeliveriesApi>();
+        services.AddSingleton<Redeliverer>();
+        services.AddSingleton<ILlm>(sp => new OpenAiLlm(sp.GetRequiredService<LlmSettings>()));
+        services.AddSingleton<Worktrees>();
+        services.AddSingleton(sp => NotifiersFor(sp.GetRequiredService<NotifySettings>()));
+        services.AddSingleton(sp => new Notifications(sp.GetRequiredService<IReadOnlyList<INotifier>>(), sp.GetRequiredService<NotifySettings>(), sp.GetRequiredService<ILogger<Notifications>>()));
+        services.AddSingleton<IJobNotifier, JobNotifier>();
+        return services;
+    }
+
+    /// <summary>The one place processes start: agents' (to be confined) and the service's own git and host commands.</summary>
+    public static IServiceCollection AddProcesses(this IServiceCollection services, HostEnvironment environment)
+    {
+        services.AddSingleton(environment);
+        services.AddSingleton<ProcessEnvironment>();
+        services.AddSingleton<IHostProcesses, HostProcessRunner>();
+        services.AddSingleton<IAgentProcesses, UnconfinedAgentProcesses>();
+        services.AddSingleton<Git>();
+        return services;
+    }
+
+    private static IReadOnlyList<INotifier> NotifiersFor(NotifySettings settings)
+    {
+        var http = new HttpClient { Timeout = settings.Timeout + TimeSpan.FromSeconds(5) };
+        var list = new List<INotifier>();
+        if (settings.TelegramConfigured) list.Add(new TelegramNotifier(settings, http));
+        if (settings.SlackConfigured) list.Add(new SlackNotifier(settings, http));
+        return list;
+    }
+}

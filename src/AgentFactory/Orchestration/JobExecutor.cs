@@ -1,0 +1,65 @@
+using AgentFactory.Agents;
+using AgentFactory.Jobs;
+using AgentFactory.Observability;
+using AgentFactory.Routing;
+using Microsoft.Extensions.Logging;
+
+namespace AgentFactory.Orchestration;
+
+/// <summary>How one attempt's agent call ended, before anything is written.</summary>
+public sealed record AttemptOutcome(AttemptEnd End, string? Error, string? Output);
+
+/// <summary>
+/// A claimed job while its agent runs: its lease and the token that stops it (timeout, an operator's
+/// cancel, a lost lease, shutdown). The first reason given wins.
+/// </summary>
+public sealed class RunningJob(JobRecord job, JobTypeSettings settings, CancellationTokenSource cancellation)
+{
+    public JobRecord Job { get; } = job;
+    public JobTypeSettings Settings { get; } = settings;
+    public JobLease Lease => Job.Lease;
+    public CancellationTokenSource Cancellation { get; } = cancellation;
+    public AttemptEnd? Reason { get; private set; }
+
+    public void Stop(AttemptEnd reason)
+    {
+        Reason ??= reason;
+        try { Cancellation.Cancel(); } catch (ObjectDisposedException) { }
+    }
+}
+
+/// <summary>
+/// Runs one attempt on its agent and says how it ended. Agent exceptions become outcomes here; the
+/// retry, fail or complete decision is not made here (see <see cref="OutcomePolicy"/>).
+/// </summary>
+public sealed partial class JobExecutor(AgentCatalog agents, TimeProvider time, AgentFactoryMetrics metrics, ILogger<JobExecutor> log)
+{
+    public async Task<AttemptOutcome> RunAsync(RunningJob running)
+    {
+        var job = running.Job;
+        var settings = running.Settings;
+        try
+        {
+            LogJobStarted(log, job.Id, job.JobType, job.Attempt, job.MaxAttempts, settings.Agent);
+            metrics.JobStarted(job.JobType, (job.StartedAt ?? time.GetUtcNow()) - job.ScheduledAt);
+            var result = await agents.Get(settings.Agent).RunAsync(new AgentJob(job), running.Cancellation.Token);
+            return new AttemptOutcome(result.Succeeded ? AttemptEnd.Succeeded : AttemptEnd.Failed, result.Error, result.Output);
+        }
+        catch (OperationCanceledException) when (running.Cancellation.IsCancellationRequested)
+        {
+            var end = running.Reason ?? AttemptEnd.TimedOut;
+            return new AttemptOutcome(end, end == AttemptEnd.TimedOut ? $"timed out after {settings.Timeout} (jobs.{job.JobType}.timeout)" : end.ToString(), null);
+        }
+        catch (PermanentAgentException e)
+        {
+            return new AttemptOutcome(AttemptEnd.PermanentFailure, e.Message, null);
+        }
+        catch (Exception e)
+        {
+            return new AttemptOutcome(AttemptEnd.Failed, $"{e.GetType().Name}: {e.Message}", null);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId} ({JobType}) attempt {Attempt}/{Max} started on agent {Agent}")]
+    private static partial void LogJobStarted(ILogger logger, long jobId, string jobType, int attempt, int max, string agent);
+}
