@@ -2,11 +2,11 @@ using AgentFactory.Agents.CodeReview;
 using AgentFactory.Agents.Command;
 using AgentFactory.Agents.Deploy;
 using AgentFactory.Agents.GitHub;
-using AgentFactory.Agents.Llm;
 using AgentFactory.Agents.Log;
 using AgentFactory.Agents.Notify;
 using AgentFactory.Agents.Tasks;
 using AgentFactory.Agents.Workspace;
+using AgentFactory.Models;
 using AgentFactory.Orchestration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -14,7 +14,7 @@ using Microsoft.Extensions.Logging;
 namespace AgentFactory.Agents;
 
 /// <summary>
-/// The agent kinds and what they share: GitHub, the LLM, notification channels, worktrees. Their
+/// The agent kinds and what they share: GitHub, the models, notification channels, worktrees. Their
 /// settings are read from the environment here, once, so a bad value stops the start with every
 /// problem named. Tests replace the settings objects with their own registrations.
 /// </summary>
@@ -24,19 +24,17 @@ public static class AgentServices
     {
         var reader = new EnvReader(env);
         var github = GitHubSettings.Load(reader);
-        var llm = LlmSettings.Load(reader);
         var notify = NotifySettings.Load(reader);
         var redelivery = Redelivery.RedeliverySettings.Load(reader, github);
+        services.AddModels(reader);
         reader.ThrowIfErrors();
         services.AddSingleton(github);
-        services.AddSingleton(llm);
         services.AddSingleton(notify);
         services.AddSingleton(redelivery);
 
         services.AddSingleton<GitHubClients>();
         services.AddSingleton<Redelivery.HookDeliveriesApi>();
         services.AddSingleton<Redelivery.Redeliverer>();
-        services.AddSingleton<ILlm>(sp => new OpenAiLlm(sp.GetRequiredService<LlmSettings>()));
         services.AddSingleton<Worktrees>();
         services.AddSingleton(sp => NotifiersFor(sp.GetRequiredService<NotifySettings>()));
         services.AddSingleton(sp => new Notifications(sp.GetRequiredService<IReadOnlyList<INotifier>>(), sp.GetRequiredService<NotifySettings>(), sp.GetRequiredService<ILogger<Notifications>>()));

@@ -3,9 +3,9 @@ using System.Text;
 using System.Text.Json.Nodes;
 using AgentFactory.Agents;
 using AgentFactory.Agents.GitHub;
-using AgentFactory.Agents.Llm;
 using AgentFactory.Agents.Notify;
 using AgentFactory.Hosting;
+using AgentFactory.Models;
 using AgentFactory.Tests.Support;
 
 namespace AgentFactory.Tests.Agents;

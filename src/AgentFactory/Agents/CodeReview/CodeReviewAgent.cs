@@ -1,6 +1,5 @@
 using System.Text.Json;
 using AgentFactory.Agents.GitHub;
-using AgentFactory.Agents.Llm;
 using AgentFactory.Agents.Workspace;
 using Microsoft.Extensions.Logging;
 using Octokit;
