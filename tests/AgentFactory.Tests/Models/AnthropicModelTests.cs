@@ -112,6 +112,20 @@ public sealed class AnthropicModelTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_model_that_never_answers_fails_after_its_time_out_naming_the_setting()
+    {
+        using var kit = new ModelKit(new Dictionary<string, ModelEntry>
+        {
+            ["slow"] = new() { Provider = "anthropic", BaseUrl = _fake.BaseUrl.AbsoluteUri, Model = "claude-test", MaxOutputTokens = 100, TimeoutSeconds = 1, MaxRetries = 0 },
+        });
+        _fake.Script.Enqueue(new ScriptedReply { Hang = true });
+
+        var e = await Assert.ThrowsAsync<ModelUnavailableException>(() => kit.Clients.Get("slow").ChatFor(ModelKit.Scope()).GetResponseAsync("Hello"));
+
+        Assert.Contains("did not answer within 1 s (models.slow.timeoutSeconds)", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Unauthorized_is_not_retried_and_names_the_key_setting()
     {
         _fake.Fail("POST", FakeAnthropicServer.MessagesPath, 401, times: 10, body: FakeAnthropicServer.ErrorBody("authentication_error", "invalid x-api-key"));

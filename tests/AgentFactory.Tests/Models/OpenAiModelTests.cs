@@ -134,6 +134,30 @@ public sealed class OpenAiModelTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_server_that_is_not_running_is_retried_then_reported_unreachable_naming_the_URL_setting()
+    {
+        var closed = new Uri($"http://127.0.0.1:{Support.Cli.FreePort()}/v1");
+        using var kit = Kit(new ModelEntry { BaseUrl = closed.AbsoluteUri, Model = "gone", MaxRetries = 1 });
+
+        var e = await Assert.ThrowsAsync<ModelUnavailableException>(() => kit.Clients.Get("gpt").ChatFor(ModelKit.Scope()).GetResponseAsync("Hello"));
+
+        Assert.Contains("could not be reached", e.Message, StringComparison.Ordinal);
+        Assert.Contains("Check models.gpt.baseUrl and that the server is running.", e.Message, StringComparison.Ordinal);
+        Assert.Equal(ModelCallOutcome.Failed, Assert.Single(kit.Observer.Calls).Outcome);
+    }
+
+    [Fact]
+    public async Task A_model_that_never_answers_fails_after_its_time_out_naming_the_setting()
+    {
+        using var kit = Kit(new ModelEntry { BaseUrl = _fake.V1.AbsoluteUri, Model = "slow", TimeoutSeconds = 1, MaxRetries = 0 });
+        _fake.Script.Enqueue(new ScriptedReply { Hang = true });
+
+        var e = await Assert.ThrowsAsync<ModelUnavailableException>(() => kit.Clients.Get("gpt").ChatFor(ModelKit.Scope()).GetResponseAsync("Hello"));
+
+        Assert.Contains("did not answer within 1 s (models.gpt.timeoutSeconds)", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Unauthorized_is_not_retried_and_names_the_key_setting_without_the_key()
     {
         _fake.Fail("POST", FakeOpenAiServer.CompletionsPath, 401, times: 10, body: FakeOpenAiServer.ErrorBody("Incorrect API key provided.", code: "invalid_api_key"));

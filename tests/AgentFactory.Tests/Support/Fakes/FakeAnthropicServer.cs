@@ -38,6 +38,11 @@ public sealed class FakeAnthropicServer : FakeServer
         {
             var body = JsonNode.Parse(await new StreamReader(context.Request.Body).ReadToEndAsync())!;
             var reply = Script.Next();
+            if (reply.Hang)
+            {
+                await Task.Delay(Timeout.Infinite, context.RequestAborted).ContinueWith(_ => { }, TaskScheduler.Default);
+                return;
+            }
             var id = $"msg_{Interlocked.Increment(ref _ids)}";
             var model = body["model"]?.GetValue<string>();
             if (body["stream"]?.GetValue<bool>() == true) await StreamAsync(context.Response, reply, id, model);

@@ -46,6 +46,11 @@ public sealed class FakeOpenAiServer : FakeServer
         {
             var body = JsonNode.Parse(await new StreamReader(context.Request.Body).ReadToEndAsync())!;
             var reply = Script.Next();
+            if (reply.Hang)
+            {
+                await Task.Delay(Timeout.Infinite, context.RequestAborted).ContinueWith(_ => { }, TaskScheduler.Default);
+                return;
+            }
             var id = $"chatcmpl-{Interlocked.Increment(ref _ids)}";
             var model = body["model"]?.GetValue<string>();
             if (body["stream"]?.GetValue<bool>() == true)

@@ -25,6 +25,9 @@ public sealed record ScriptedReply
     /// <summary>Send no usage at all (some local servers do not).</summary>
     public bool OmitUsage { get; init; }
 
+    /// <summary>Never answer: hold the request until the client gives up.</summary>
+    public bool Hang { get; init; }
+
     public static ScriptedReply Say(string text, int inputTokens = 100, int outputTokens = 10) =>
         new() { Text = text, InputTokens = inputTokens, OutputTokens = outputTokens };
 
