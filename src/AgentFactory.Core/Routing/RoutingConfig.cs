@@ -4,7 +4,7 @@ namespace AgentFactory.Routing;
 
 /// <summary>
 /// The routing file (routing.json): which deliveries become which jobs, which agent runs each job
-/// type, and the agents themselves. The shipped defaults are the guide's four workflows.
+/// type, the agents themselves and the models they may use. The shipped defaults are the guide's four workflows.
 /// </summary>
 public sealed class RoutingConfig
 {
@@ -15,6 +15,9 @@ public sealed class RoutingConfig
 
     /// <summary>Agent name → its settings; each has a "kind" ("command", "log", …).</summary>
     public Dictionary<string, JsonElement> Agents { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Model name → where it is, its limits and prices (see docs/models.md). Checked when the orchestrator starts.</summary>
+    public Dictionary<string, Models.ModelEntry> Models { get; set; } = new(StringComparer.Ordinal);
 
     public const string AnyJobType = "*";
 

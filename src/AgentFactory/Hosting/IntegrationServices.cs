@@ -1,5 +1,5 @@
-using AgentFactory.Agents.Llm;
 using AgentFactory.GitHub;
+using AgentFactory.Models;
 using AgentFactory.Notify;
 using AgentFactory.Orchestration;
 using AgentFactory.Processes;
@@ -18,14 +18,13 @@ public static class IntegrationServices
     {
         services.AddProcesses(environment);
         services.AddSingleton(settings.GitHub);
-        services.AddSingleton(settings.Llm);
         services.AddSingleton(settings.Notify);
         services.AddSingleton(settings.Redelivery);
 
         services.AddSingleton<GitHubClients>();
         services.AddSingleton<HookDeliveriesApi>();
         services.AddSingleton<Redeliverer>();
-        services.AddSingleton<ILlm>(sp => new OpenAiLlm(sp.GetRequiredService<LlmSettings>()));
+        services.AddModels(settings.Llm, environment.Reader);
         services.AddSingleton<Worktrees>();
         services.AddSingleton(sp => NotifiersFor(sp.GetRequiredService<NotifySettings>()));
         services.AddSingleton(sp => new Notifications(sp.GetRequiredService<IReadOnlyList<INotifier>>(), sp.GetRequiredService<NotifySettings>(), sp.GetRequiredService<ILogger<Notifications>>()));

@@ -1,4 +1,4 @@
-using AgentFactory.Agents.Llm;
+using AgentFactory.Models;
 using AgentFactory.GitHub;
 using AgentFactory.Notify;
 using AgentFactory.Redelivery;
@@ -18,7 +18,7 @@ public sealed record IntegrationSettings(GitHubSettings GitHub, LlmSettings Llm,
     {
         var reader = new EnvReader(env);
         var github = GitHubSettings.Load(reader);
-        var settings = new IntegrationSettings(github, LlmSettings.Load(reader), NotifySettings.Load(reader), RedeliverySettings.Load(reader, github));
+        var settings = new IntegrationSettings(github, ModelServices.LoadLlm(reader), NotifySettings.Load(reader), RedeliverySettings.Load(reader, github));
         reader.ThrowIfErrors();
         return settings;
     }

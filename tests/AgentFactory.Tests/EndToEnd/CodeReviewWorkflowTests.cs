@@ -1,5 +1,5 @@
-using AgentFactory.Agents.Llm;
 using AgentFactory.Jobs;
+using AgentFactory.Models;
 using AgentFactory.Tests.Support;
 using AgentFactory.Tests.Support.Fakes;
 
@@ -58,7 +58,7 @@ public sealed class CodeReviewWorkflowTests : IAsyncLifetime
     {
         var big = string.Concat(Enumerable.Range(0, 200).Select(i => $"line {i} of a long generated file\n"));
         var after = _world.Push("Add files", new Dictionary<string, string?> { ["a_small.txt"] = "small change\n", ["z_big.txt"] = big });
-        await using var llm = await FakeOpenAi.StartAsync("- `a_small.txt` looks fine.\n- Consider not committing generated files.");
+        await using var llm = await FakeOpenAiServer.StartAsync("- `a_small.txt` looks fine.\n- Consider not committing generated files.");
         await using var service = await _world.StartServiceAsync(llm: new LlmSettings { BaseUrl = llm.V1, ApiKey = "sk-test", Model = "test-model", MaxInputTokens = 600 });
 
         var job = await AgentWorld.DeliverAsync(service, "push", PushPayload("0000000000000000000000000000000000000000", after, created: true));
@@ -67,7 +67,7 @@ public sealed class CodeReviewWorkflowTests : IAsyncLifetime
         Assert.Contains(_world.GitHub.Requests, r => r.Method == "GET" && r.Path.EndsWith($"/commits/{after}", StringComparison.Ordinal));
         var request = Assert.Single(llm.Requests);
         Assert.Equal("Bearer sk-test", request.Authorization);
-        var prompt = FakeOpenAi.UserMessage(request);
+        var prompt = FakeOpenAiServer.UserMessage(request);
         Assert.Contains("+small change", prompt, StringComparison.Ordinal);
         Assert.Contains("To fit the input budget", prompt, StringComparison.Ordinal);
         Assert.Contains("z_big.txt", prompt, StringComparison.Ordinal);

@@ -1,4 +1,4 @@
-using AgentFactory.Agents.Llm;
+using AgentFactory.Models;
 using AgentFactory.Tests.Support;
 using AgentFactory.Tests.Support.Fakes;
 
@@ -54,13 +54,13 @@ public sealed class TaskWorkflowTests : IAsyncLifetime
     [Fact]
     public async Task With_an_llm_the_plan_is_the_models_and_the_prompt_has_the_issue_and_the_file_list()
     {
-        await using var llm = await FakeOpenAi.StartAsync("# Plan\n\n1. Change `Helo` to `Hello` in README.md.");
+        await using var llm = await FakeOpenAiServer.StartAsync("# Plan\n\n1. Change `Helo` to `Hello` in README.md.");
         await using var service = await _world.StartServiceAsync(llm: new LlmSettings { BaseUrl = llm.V1, Model = "planner" });
 
         var job = await AgentWorld.DeliverAsync(service, "issues", LabeledPayload());
 
         AgentWorld.AssertCompleted(job);
-        var prompt = FakeOpenAi.UserMessage(Assert.Single(llm.Requests));
+        var prompt = FakeOpenAiServer.UserMessage(Assert.Single(llm.Requests));
         Assert.Contains("it should say 'Hello'", prompt, StringComparison.Ordinal);
         Assert.Contains("src/app.py", prompt, StringComparison.Ordinal);
         var plan = _world.Origin.Git("show", "agent-task/issue-1:plans/issue-1.md");

@@ -3,9 +3,9 @@ using System.Text;
 using System.Text.Json.Nodes;
 using AgentFactory.Agents;
 using AgentFactory.GitHub;
-using AgentFactory.Agents.Llm;
 using AgentFactory.Notify;
 using AgentFactory.Hosting;
+using AgentFactory.Models;
 using AgentFactory.Tests.Support;
 
 namespace AgentFactory.Tests.GitHub;

@@ -1,8 +1,8 @@
 using System.Text.Json.Nodes;
 using AgentFactory.GitHub;
-using AgentFactory.Agents.Llm;
 using AgentFactory.Notify;
 using AgentFactory.Jobs;
+using AgentFactory.Models;
 using AgentFactory.Options;
 using AgentFactory.Routing;
 using AgentFactory.Tests.Support.Fakes;

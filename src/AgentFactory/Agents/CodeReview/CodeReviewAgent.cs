@@ -1,6 +1,5 @@
 using System.Text.Json;
 using AgentFactory.GitHub;
-using AgentFactory.Agents.Llm;
 using AgentFactory.Workspace;
 using Microsoft.Extensions.Logging;
 using Octokit;

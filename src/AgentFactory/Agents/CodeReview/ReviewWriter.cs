@@ -1,5 +1,5 @@
 using System.Text;
-using AgentFactory.Agents.Llm;
+using AgentFactory.Models;
 
 namespace AgentFactory.Agents.CodeReview;
 
@@ -8,12 +8,12 @@ namespace AgentFactory.Agents.CodeReview;
 public sealed record Review(string Body, int Findings, string Author);
 
 /// <summary>
-/// Writes the review text: the LLM's review of the diff (trimmed to LLM_MAX_INPUT_TOKENS, saying what
+/// Writes the review text: the "default" model's review of the diff (trimmed to its prompt budget, saying what
 /// was left out) followed by the deterministic checks, or the checks alone without an LLM. If the
 /// LLM is unreachable the attempt fails so the job is retried; on the last attempt the checks are
 /// posted alone with a note, so a flaky LLM never costs the review entirely.
 /// </summary>
-public sealed class ReviewWriter(ILlm llm)
+public sealed class ReviewWriter(ModelClients models)
 {
     public const string SystemPrompt =
         "You are a careful senior engineer reviewing a change. Point out bugs, security problems, risky or " +
@@ -28,28 +28,32 @@ public sealed class ReviewWriter(ILlm llm)
         var findings = DiffReview.Analyze(files, settings.Limits);
         var checks = DiffReview.ToMarkdown(files, findings, settings.Limits);
         var heading = $"## Code review: {title}\n\n";
-        if (!settings.UseLlm || !llm.Configured)
+        if (!settings.UseLlm || models.Default is not { } model)
             return new Review(Cap(heading + checks + "\n<sub>Deterministic review by Agent Factory (no LLM configured).</sub>\n"), findings.Count, "deterministic checks");
 
         var context = new StringBuilder()
             .Append("Repository: ").Append(repository).Append('\n')
             .Append("Change: ").Append(title).Append('\n');
         foreach (var m in messages.Where(m => m.Length > 0).Take(20)) context.Append("Message: ").Append(m.Length > 500 ? m[..500] + "…" : m).Append('\n');
-        var budget = llm.MaxInputChars - SystemPrompt.Length - context.Length - 600;
-        var diff = DiffBudget.Fit(files, Math.Max(0, budget));
+        var budget = Math.Min(model.Spec.MaxInputChars, int.MaxValue) - SystemPrompt.Length - context.Length - 600;
+        var diff = DiffBudget.Fit(files, (int)Math.Max(0, budget));
         var prompt = context.Append('\n').Append(diff.Complete ? "" : diff.Note() + "\n\n").Append("Diff:\n").Append(diff.Text).ToString();
 
         string text;
         try
         {
-            text = await llm.CompleteAsync(SystemPrompt, prompt, ct);
+            text = (await model.CompleteTextAsync(SystemPrompt, prompt, new BudgetScope(job.Id, repository, BudgetLimits.None), ct)).Text;
         }
-        catch (Exception e) when (e is not OperationCanceledException and not PermanentAgentException && job.Attempt >= job.Record.MaxAttempts)
+        catch (Exception e) when (e is ModelRejectedException or BudgetExceededException)
         {
-            return new Review(Cap(heading + checks + $"\n<sub>The LLM ({llm.Model}) could not be reached on the last attempt ({e.Message}); these are the deterministic checks only.</sub>\n"), findings.Count, "deterministic checks");
+            throw new PermanentAgentException(e.Message, e);
         }
-        var footer = $"<sub>Review by {llm.Model} via Agent Factory.{(diff.Complete ? "" : " " + diff.Note())}</sub>\n";
-        return new Review(Cap($"{heading}{text}\n\n#### Automated checks\n\n{checks}\n{footer}"), findings.Count, llm.Model);
+        catch (Exception e) when (e is not OperationCanceledException && job.Attempt >= job.Record.MaxAttempts)
+        {
+            return new Review(Cap(heading + checks + $"\n<sub>The LLM ({model.Spec.ModelId}) could not be reached on the last attempt ({e.Message}); these are the deterministic checks only.</sub>\n"), findings.Count, "deterministic checks");
+        }
+        var footer = $"<sub>Review by {model.Spec.ModelId} via Agent Factory.{(diff.Complete ? "" : " " + diff.Note())}</sub>\n";
+        return new Review(Cap($"{heading}{text}\n\n#### Automated checks\n\n{checks}\n{footer}"), findings.Count, model.Spec.ModelId);
     }
 
     private static string Cap(string body) => body.Length <= GitHubBodyLimit ? body : body[..GitHubBodyLimit] + "\n\n[… review cut at GitHub's comment size limit]";

@@ -1,5 +1,5 @@
 using System.Text;
-using AgentFactory.Agents.Llm;
+using AgentFactory.Models;
 
 namespace AgentFactory.Agents.Tasks;
 
@@ -7,10 +7,10 @@ namespace AgentFactory.Agents.Tasks;
 public sealed record IssueInfo(int Number, string Title, string Body, string Url, string Author, IReadOnlyList<string> Labels);
 
 /// <summary>
-/// Writes the implementation plan for an issue: the LLM's when one is configured, else a template
+/// Writes the implementation plan for an issue: the "default" model's when there is one, else a template
 /// that restates the issue and lists the repository's files it names. The template is pure.
 /// </summary>
-public sealed class PlanWriter(ILlm llm)
+public sealed class PlanWriter(ModelClients models)
 {
     public const string SystemPrompt =
         "You are a senior engineer. Write an implementation plan in Markdown for the GitHub issue below: " +
@@ -18,15 +18,16 @@ public sealed class PlanWriter(ILlm llm)
         "steps, the tests to add, and risks or open questions. Do not write the full code. Start with a " +
         "level-1 heading.";
 
-    public async Task<(string Markdown, string Author)> WriteAsync(string repository, IssueInfo issue, IReadOnlyList<string> files, bool useLlm, CancellationToken ct)
+    public async Task<(string Markdown, string Author)> WriteAsync(AgentJob job, string repository, IssueInfo issue, IReadOnlyList<string> files, bool useLlm, CancellationToken ct)
     {
-        if (!useLlm || !llm.Configured) return (Template(issue, files), "template");
+        if (!useLlm || models.Default is not { } model) return (Template(issue, files), "template");
+        var maxChars = (int)Math.Min(model.Spec.MaxInputChars, int.MaxValue);
         var prompt = new StringBuilder()
             .Append("Repository: ").Append(repository).Append('\n')
             .Append("Issue #").Append(issue.Number).Append(": ").Append(issue.Title).Append('\n')
             .Append("Labels: ").Append(string.Join(", ", issue.Labels)).Append("\n\n")
-            .Append(Cut(issue.Body, llm.MaxInputChars / 3)).Append("\n\nFiles in the repository:\n");
-        var room = llm.MaxInputChars - SystemPrompt.Length - prompt.Length - 200;
+            .Append(Cut(issue.Body, maxChars / 3)).Append("\n\nFiles in the repository:\n");
+        var room = maxChars - SystemPrompt.Length - prompt.Length - 200;
         var listed = 0;
         foreach (var f in files)
         {
@@ -36,8 +37,16 @@ public sealed class PlanWriter(ILlm llm)
             listed++;
         }
         if (listed < files.Count) prompt.Append("[… ").Append(files.Count - listed).Append(" more files not listed to fit the input budget]\n");
-        var plan = await llm.CompleteAsync(SystemPrompt, prompt.ToString(), ct);
-        return (plan + $"\n\n<sub>Plan by {llm.Model} via Agent Factory for {issue.Url}.</sub>\n", llm.Model);
+        string plan;
+        try
+        {
+            plan = (await model.CompleteTextAsync(SystemPrompt, prompt.ToString(), new BudgetScope(job.Id, repository, BudgetLimits.None), ct)).Text;
+        }
+        catch (Exception e) when (e is ModelRejectedException or BudgetExceededException)
+        {
+            throw new PermanentAgentException(e.Message, e);
+        }
+        return (plan + $"\n\n<sub>Plan by {model.Spec.ModelId} via Agent Factory for {issue.Url}.</sub>\n", model.Spec.ModelId);
     }
 
     public static string Template(IssueInfo issue, IReadOnlyList<string> files)

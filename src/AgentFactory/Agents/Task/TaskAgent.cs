@@ -53,7 +53,7 @@ public sealed partial class TaskAgent(string name, TaskAgentSettings settings, G
     {
         await using var tree = await worktrees.CheckoutAsync(GitTarget.Branch(baseBranch), $"task-{job.Id}", ct);
         var files = (await git.RunAsync(tree.Path, ["ls-files"], ct)).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        var (plan, author) = await planner.WriteAsync(repo.FullName, issue, files, settings.UseLlm, ct);
+        var (plan, author) = await planner.WriteAsync(job, repo.FullName, issue, files, settings.UseLlm, ct);
 
         var relative = Path.Combine(settings.PlanDirectory, $"issue-{issue.Number}.md");
         var full = Path.Combine(tree.Path, relative);

@@ -4,38 +4,6 @@ using Microsoft.AspNetCore.Http;
 
 namespace AgentFactory.Tests.Support.Fakes;
 
-/// <summary>OpenAI's POST /v1/chat/completions: answers every request with <see cref="Reply"/>.</summary>
-public sealed class FakeOpenAi : FakeServer
-{
-    public string Reply { get; set; } = "Looks fine.";
-
-    /// <summary>The endpoint to configure as LLM_BASE_URL.</summary>
-    public Uri V1 => new(BaseUrl, "v1");
-
-    public static async Task<FakeOpenAi> StartAsync(string reply)
-    {
-        var fake = new FakeOpenAi { Reply = reply };
-        await fake.ListenAsync();
-        return fake;
-    }
-
-    /// <summary>The user message of a recorded chat request.</summary>
-    public static string UserMessage(RecordedRequest r) =>
-        JsonNode.Parse(r.Body)!["messages"]!.AsArray().Last(m => m!["role"]!.GetValue<string>() == "user")!["content"]!.ToString();
-
-    protected override void Map(WebApplication app) =>
-        app.MapPost("/v1/chat/completions", (JsonObject body) => Results.Json(new JsonObject
-        {
-            ["id"] = "chatcmpl-test", ["object"] = "chat.completion", ["created"] = 1_700_000_000, ["model"] = body["model"]?.GetValue<string>(),
-            ["choices"] = new JsonArray(new JsonObject
-            {
-                ["index"] = 0, ["finish_reason"] = "stop",
-                ["message"] = new JsonObject { ["role"] = "assistant", ["content"] = Reply },
-            }),
-            ["usage"] = new JsonObject { ["prompt_tokens"] = 100, ["completion_tokens"] = 10, ["total_tokens"] = 110 },
-        }));
-}
-
 /// <summary>The Telegram Bot API's POST /bot&lt;token&gt;/sendMessage.</summary>
 public sealed class FakeTelegram : FakeServer
 {

@@ -10,7 +10,11 @@ using Microsoft.Extensions.Logging;
 namespace AgentFactory.Tests.Support.Fakes;
 
 /// <summary>One request a fake received, as sent.</summary>
-public sealed record RecordedRequest(string Method, string Path, string Query, string? Authorization, string Body);
+public sealed record RecordedRequest(string Method, string Path, string Query, string? Authorization, string Body)
+{
+    /// <summary>Every request header (names case-insensitive; repeated values joined with ", ").</summary>
+    public IReadOnlyDictionary<string, string> Headers { get; init; } = new Dictionary<string, string>();
+}
 
 /// <summary>
 /// A local stand-in for an external API: Kestrel on 127.0.0.1, a random port, the real wire
@@ -40,7 +44,10 @@ public abstract class FakeServer : IAsyncDisposable
             var body = await new StreamReader(context.Request.Body).ReadToEndAsync();
             context.Request.Body.Position = 0;
             var request = new RecordedRequest(context.Request.Method, context.Request.Path.Value ?? "", context.Request.QueryString.Value ?? "",
-                context.Request.Headers.Authorization.ToString() is { Length: > 0 } a ? a : null, body);
+                context.Request.Headers.Authorization.ToString() is { Length: > 0 } a ? a : null, body)
+            {
+                Headers = context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase),
+            };
             try
             {
                 if (TakeFailure(request) is { } rule)
