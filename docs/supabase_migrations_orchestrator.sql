@@ -3,7 +3,7 @@
 -- with `agentfactory migrate`. Safe to run more than once. It also records schema version 1 in
 -- schema_migrations, so the service does not apply it again.
 --
--- This is src/AgentFactory/Queue/Postgres/Migrations/0001_initial.sql with IF NOT EXISTS; a test
+-- These are the migrations in src/AgentFactory/Queue/Postgres/Migrations/ with IF NOT EXISTS; a test
 -- applies both to fresh databases and requires identical columns, indexes and constraints.
 -- See docs/postgresql.md.
 
@@ -58,6 +58,42 @@ CREATE INDEX IF NOT EXISTS agent_jobs_event ON agent_jobs (event_id);
 -- Throughput over time (dashboard, `agentfactory stats`) reads finished jobs by completed_at.
 CREATE INDEX IF NOT EXISTS agent_jobs_finished ON agent_jobs (completed_at) WHERE status IN ('completed', 'failed');
 
+-- The agents' transcripts and the model budget ledger (issue 13).
+-- agent_job_steps: every model turn and tool call of a job, numbered per job across attempts.
+CREATE TABLE IF NOT EXISTS agent_job_steps (
+    job_id        bigint        NOT NULL REFERENCES agent_jobs (id) ON DELETE CASCADE,
+    idx           integer       NOT NULL,
+    attempt       integer       NOT NULL,
+    at            timestamptz   NOT NULL,
+    kind          text          NOT NULL,
+    name          text          NOT NULL,
+    input         text,
+    output        text,
+    is_error      boolean       NOT NULL DEFAULT false,
+    duration_ms   bigint        NOT NULL DEFAULT 0,
+    input_tokens  bigint        NOT NULL DEFAULT 0,
+    output_tokens bigint        NOT NULL DEFAULT 0,
+    cost_usd      numeric(18,8),
+    call_id       text,
+    PRIMARY KEY (job_id, idx)
+);
+-- agent_budget_ledger: one row per model call, reserved at its worst case before the call and settled
+-- with what it used after. A reservation never settled (its process died) stops counting at expires_at.
+-- Rows outlive their job: a repository's daily spending does not shrink when old jobs are pruned.
+CREATE TABLE IF NOT EXISTS agent_budget_ledger (
+    id            text          PRIMARY KEY,
+    job_id        bigint        NOT NULL,
+    repository    text          NOT NULL,
+    day           date          NOT NULL,
+    input_tokens  bigint        NOT NULL,
+    output_tokens bigint        NOT NULL,
+    usd           numeric(18,8) NOT NULL DEFAULT 0,
+    settled       boolean       NOT NULL DEFAULT false,
+    expires_at    timestamptz   NOT NULL
+);
+CREATE INDEX IF NOT EXISTS agent_budget_ledger_job ON agent_budget_ledger (job_id);
+CREATE INDEX IF NOT EXISTS agent_budget_ledger_repository_day ON agent_budget_ledger (repository, day);
+
 -- Every table in "public" is also served by Supabase's REST API to the anon and authenticated roles.
 -- Row level security without a policy shuts them out; the service (the tables' owner) is unaffected.
 DO $$
@@ -66,9 +102,11 @@ BEGIN
         ALTER TABLE webhook_events ENABLE ROW LEVEL SECURITY;
         ALTER TABLE agent_jobs ENABLE ROW LEVEL SECURITY;
         ALTER TABLE schema_migrations ENABLE ROW LEVEL SECURITY;
+        ALTER TABLE agent_job_steps ENABLE ROW LEVEL SECURITY;
+        ALTER TABLE agent_budget_ledger ENABLE ROW LEVEL SECURITY;
     END IF;
 END $$;
 
-INSERT INTO schema_migrations (version, name) VALUES (1, '0001_initial'), (2, '0002_finished_index') ON CONFLICT (version) DO NOTHING;
+INSERT INTO schema_migrations (version, name) VALUES (1, '0001_initial'), (2, '0002_finished_index'), (4, '0004_steps_and_budgets') ON CONFLICT (version) DO NOTHING;
 
 COMMIT;

@@ -22,7 +22,7 @@ public sealed class InMemoryBudgetLedger : IBudgetLedger
         {
             var job = Get(_jobs, scope.JobId);
             var repoDay = Get(_days, (scope.Repository, day));
-            Check(scope, worstCase, job, repoDay, day);
+            BudgetRules.Check(scope, worstCase, job.ToSpend(), repoDay.ToSpend(), day);
             var reservation = new BudgetReservation((++_next).ToString(CultureInfo.InvariantCulture), scope, day, worstCase);
             job.Turns++;
             job.Add(worstCase, +1);
@@ -55,24 +55,6 @@ public sealed class InMemoryBudgetLedger : IBudgetLedger
     public ValueTask<BudgetSpend> RepositorySpendAsync(string repository, DateOnly day, CancellationToken ct)
     {
         lock (_lock) return ValueTask.FromResult(_days.TryGetValue((repository, day), out var t) ? t.ToSpend() : BudgetSpend.Zero);
-    }
-
-    /// <summary>The first ceiling this worst case would pass, in the order a user reads them: turns, tokens, job USD, repository USD.</summary>
-    private static void Check(BudgetScope scope, BudgetCharge worstCase, Totals job, Totals repoDay, DateOnly day)
-    {
-        var limits = scope.Limits;
-        var what = $"job {scope.JobId}";
-        if (limits.Turns is { } turns && job.Turns + 1 > turns)
-            throw new BudgetExceededException(BudgetKind.Turns, turns, job.Turns, 1, what);
-        if (limits.InputTokens is { } input && job.InputTokens + worstCase.InputTokens > input)
-            throw new BudgetExceededException(BudgetKind.InputTokens, input, job.InputTokens, worstCase.InputTokens, what);
-        if (limits.OutputTokens is { } output && job.OutputTokens + worstCase.OutputTokens > output)
-            throw new BudgetExceededException(BudgetKind.OutputTokens, output, job.OutputTokens, worstCase.OutputTokens, what);
-        var usd = worstCase.Usd ?? 0m;
-        if (limits.UsdPerJob is { } perJob && job.Usd + usd > perJob)
-            throw new BudgetExceededException(BudgetKind.UsdPerJob, perJob, job.Usd, usd, what);
-        if (limits.UsdPerRepositoryPerDay is { } perDay && repoDay.Usd + usd > perDay)
-            throw new BudgetExceededException(BudgetKind.UsdPerRepositoryPerDay, perDay, repoDay.Usd, usd, $"{scope.Repository} on {day:yyyy-MM-dd} UTC");
     }
 
     private static Totals Get<TKey>(Dictionary<TKey, Totals> map, TKey key) where TKey : notnull

@@ -48,6 +48,9 @@ public static class StoreServices
         services.AddSingleton<IWorkerStore>(sp => sp.GetRequiredService<IJobStore>());
         services.AddSingleton<IMaintenanceStore>(sp => sp.GetRequiredService<IJobStore>());
         services.AddSingleton<IOperatorViews>(sp => sp.GetRequiredService<IJobStore>());
+        services.AddSingleton<IStepStore>(sp => sp.GetRequiredService<IJobStore>());
+        // The durable ledger, shared by every instance: registered before the model layer's in-memory fallback.
+        services.AddSingleton<Models.IBudgetLedger>(sp => sp.GetRequiredService<IJobStore>());
         return services;
     }
 }

@@ -100,7 +100,7 @@ public sealed class StoreDownTests : IAsyncLifetime
 
     public async Task InitializeAsync() => _service = await TestService.StartAsync(
         roles: AgentFactory.Hosting.Roles.Webhook,
-        services: s => s.AddSingleton<IJobStore>(sp => new BrokenStore(sp.GetRequiredService<AgentFactory.Queue.Sqlite.SqliteJobStore>())));
+        services: s => s.AddSingleton<IJobStore>(sp => BrokenStore.Over(sp.GetRequiredService<AgentFactory.Queue.Sqlite.SqliteJobStore>())));
 
     public async Task DisposeAsync() => await _service.DisposeAsync();
 
@@ -139,32 +139,37 @@ public sealed class StoreDownTests : IAsyncLifetime
         Assert.Contains("disk I/O error", health["database"]!["error"]!.GetValue<string>(), StringComparison.Ordinal);
     }
 
-    /// <summary>Migrates (so the host starts) but every other call fails as an unreachable database would.</summary>
-    private sealed class BrokenStore(IJobStore inner) : IJobStore
+    /// <summary>
+    /// Migrates (so the host starts) and lists jobs, but every other call fails as an unreachable database
+    /// would. A proxy, so the store's interface can grow without this test changing.
+    /// </summary>
+    public class BrokenStore : System.Reflection.DispatchProxy
     {
-        private static Exception Down() => new StoreUnavailableException("disk I/O error (simulated)");
-        public Task MigrateAsync(CancellationToken ct) => inner.MigrateAsync(ct);
-        public Task<bool> TryRunExclusiveAsync(long key, Func<CancellationToken, Task> work, CancellationToken ct) => throw Down();
-        public Task<IReadOnlyList<DeliveryResult>> RecordDeliveriesAsync(IReadOnlyList<DeliveryRecord> d, CancellationToken ct) => throw Down();
-        public Task<long> EnqueueAsync(NewJob job, CancellationToken ct) => throw Down();
-        public Task<IReadOnlyList<JobRecord>> ClaimAsync(string o, int l, TimeSpan d, CancellationToken ct) => throw Down();
-        public Task<IReadOnlyDictionary<long, LeaseState>> RenewLeasesAsync(IReadOnlyCollection<JobLease> l, TimeSpan d, CancellationToken ct) => throw Down();
-        public Task<bool> CompleteAsync(JobLease l, string? o, CancellationToken ct) => throw Down();
-        public Task<bool> FailAsync(JobLease l, JobFailure f, CancellationToken ct) => throw Down();
-        public Task<bool> ReleaseAsync(JobLease l, CancellationToken ct) => throw Down();
-        public Task<int> RescueExpiredAsync(CancellationToken ct) => throw Down();
-        public Task RecordHeartbeatAsync(string i, string d, CancellationToken ct) => throw Down();
-        public Task<HeartbeatRecord?> GetLastHeartbeatAsync(CancellationToken ct) => throw Down();
-        public Task<JobRecord?> GetJobAsync(long id, CancellationToken ct) => throw Down();
-        public Task<IReadOnlyList<JobRecord>> ListJobsAsync(JobQuery q, CancellationToken ct) => inner.ListJobsAsync(q, ct);
-        public Task<bool> RetryJobAsync(long id, CancellationToken ct) => throw Down();
-        public Task<bool> CancelJobAsync(long id, CancellationToken ct) => throw Down();
-        public Task<IReadOnlyList<WebhookEventRecord>> ListEventsAsync(EventQuery q, CancellationToken ct) => throw Down();
-        public Task<IReadOnlyDictionary<JobStatus, long>> CountJobsByStatusAsync(CancellationToken ct) => throw Down();
-        public Task<int> PruneAsync(DateTimeOffset completedBefore, DateTimeOffset eventsBefore, CancellationToken ct) => throw Down();
-        public Task<IReadOnlyList<JobTypeCount>> CountJobsByTypeAsync(CancellationToken ct) => throw Down();
-        public Task<IReadOnlyList<FinishedJobsBucket>> CountFinishedJobsAsync(DateTimeOffset s, TimeSpan b, CancellationToken ct) => throw Down();
-        public Task<IReadOnlyDictionary<long, IReadOnlyList<long>>> ListJobIdsByEventAsync(IReadOnlyCollection<long> e, CancellationToken ct) => throw Down();
-        public Task<IReadOnlySet<string>> FindStoredDeliveriesAsync(string? h, IReadOnlyCollection<string> d, CancellationToken ct) => throw Down();
+        private IJobStore _inner = null!;
+
+        public static IJobStore Over(IJobStore inner)
+        {
+            var proxy = Create<IJobStore, BrokenStore>();
+            ((BrokenStore)(object)proxy)._inner = inner;
+            return proxy;
+        }
+
+        protected override object? Invoke(System.Reflection.MethodInfo? targetMethod, object?[]? args)
+        {
+            var method = targetMethod!;
+            if (method.Name is nameof(IJobStore.MigrateAsync) or nameof(IJobStore.ListJobsAsync) or "get_IngestWriters")
+                return method.Invoke(_inner, args);
+            var down = new StoreUnavailableException("disk I/O error (simulated)");
+            var type = method.ReturnType;
+            if (type == typeof(Task)) return Task.FromException(down);
+            if (type.IsGenericType && type.GetGenericTypeDefinition() == typeof(Task<>))
+                return typeof(Task).GetMethod(nameof(Task.FromException), 1, [typeof(Exception)])!.MakeGenericMethod(type.GetGenericArguments()[0]).Invoke(null, [down]);
+            if (type.IsGenericType && type.GetGenericTypeDefinition() == typeof(ValueTask<>))
+                return typeof(ValueTask).GetMethod(nameof(ValueTask.FromException), 1, [typeof(Exception)])!.MakeGenericMethod(type.GetGenericArguments()[0]).Invoke(null, [down]);
+            if (type == typeof(ValueTask)) return Boxed(ValueTask.FromException(down));
+            throw down;
+        }
+
+        private static object Boxed(ValueTask task) => task;
     }
 }
