@@ -51,11 +51,14 @@ internal static class ShellCommand
         if (droppedBytes == 0 && droppedLines == 0) return (output, false);
 
         var kept = string.Join('\n', lines[^keep..]);
-        droppedBytes = Math.Max(0, totalBytes - Encoding.UTF8.GetByteCount(kept));
         var keptLines = kept.EndsWith('\n') ? keep - 1 : keep;
-        var linesNote = skip > 0 ? $"at least {droppedLines + skip:N0} lines" : $"{droppedLines:N0} lines";
+        var cutBytes = Math.Max(0, totalBytes - Encoding.UTF8.GetByteCount(kept));
+        // Lines are counted only when the runner kept everything; otherwise the bytes say how much.
+        var what = droppedBytes > 0
+            ? string.Create(CultureInfo.InvariantCulture, $"the first {cutBytes:N0} bytes of {totalBytes:N0}")
+            : string.Create(CultureInfo.InvariantCulture, $"the first {droppedLines:N0} lines ({cutBytes:N0} bytes) of {droppedLines + keptLines:N0}");
         var note = string.Create(CultureInfo.InvariantCulture,
-            $"[output cut: the first {droppedBytes:N0} bytes ({linesNote}) of {totalBytes:N0} are not shown; the last {keptLines:N0} lines follow. To read all of it, redirect the output to a file and use view_file or search on it.]\n");
+            $"[output cut: {what} are not shown; the last {keptLines:N0} lines follow. To read all of it, redirect the output to a file and use view_file or search on it.]\n");
         return (note + kept, true);
     }
 }
