@@ -120,8 +120,8 @@ internal static class BubblewrapArguments
         "$socat" TCP-LISTEN:"$port",bind=127.0.0.1,fork,reuseaddr UNIX-CONNECT:"$sock" &
         hex=$(printf '%04X' "$port"); n=0
         until grep -q "0100007F:$hex 00000000:0000 0A" /proc/net/tcp; do
-          n=$((n+1)); if [ "$n" -gt 1000 ]; then echo 'sandbox: the network forwarder (socat) did not start' >&2; exit 125; fi
-          sleep 0.01
+          n=$((n+1)); if [ "$n" -gt 5000 ]; then echo 'sandbox: the network forwarder (socat) did not start' >&2; exit 125; fi
+          sleep 0.002
         done
         exec "$@"
         """;
