@@ -27,8 +27,12 @@ public sealed class BubblewrapProcesses(EgressProxy? egress = null, SandboxOptio
     {
         var program = ProgramPath.Resolve(spec);
         if (!policy.Enabled) return await RunUnconfinedAsync(spec, program, policy.Limits, ct);
+        if (!File.Exists(_options.Bwrap))
+            throw new InvalidOperationException($"The sandbox needs bubblewrap ({_options.Bwrap} is missing): {SandboxAvailability.Install}.");
         if (policy.Network.Count > 0 && egress is null)
             throw new InvalidOperationException($"Job {policy.JobId} lists network destinations but the service has no egress proxy: the sandbox cannot reach them.");
+        if (policy.Network.Count > 0 && !File.Exists(_options.Socat))
+            throw new InvalidOperationException($"The agent's `network` setting needs socat inside the sandbox ({_options.Socat} is missing): {SandboxAvailability.Install}.");
 
         await using var lease = policy.Network.Count > 0 ? egress!.Open(policy.JobId, policy.Network) : null;
         using var cgroup = Environment.IsPrivilegedProcess ? PidsCgroup.TryCreate(policy.Limits.Processes) : null;

@@ -28,6 +28,26 @@ public sealed class SandboxLimitTests : IDisposable
     }
 
     [ToolFact("bwrap")]
+    public async Task Attack_fork_bomb_ends_at_the_process_limit_when_the_service_runs_as_its_own_user()
+    {
+        // The deployed service is not root: there the bound is RLIMIT_NPROC counted in the sandbox's own
+        // user namespace, with no cgroup. As root (CI), the same command line is started as nobody.
+        var policy = new SandboxPolicy(7, [], [], [], Small);
+        var spec = new ProcessSpec("/bin/sh", ["-c", "while :; do sleep 600 & done"], SandboxWorld.Env, "/tmp");
+        var bwrap = SandboxOptions.Default.Bwrap;
+        var args = BubblewrapArguments.Build(spec, "/bin/sh", policy, SandboxOptions.Default, egressDirectory: null);
+        var run = Environment.IsPrivilegedProcess
+            ? new ProcessSpec("/usr/bin/setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", "--", bwrap, .. args], SandboxWorld.Env, "/")
+            : new ProcessSpec(bwrap, args, SandboxWorld.Env, "/");
+        using var bound = new CancellationTokenSource(TimeSpan.FromMinutes(1)); // an unbounded bomb would fail the test here
+
+        var result = await new HostProcesses().RunAsync(run, bound.Token);
+
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Contains("Cannot fork", result.Output);
+    }
+
+    [ToolFact("bwrap")]
     public async Task Attack_filling_tmp_stops_at_its_size()
     {
         var result = await _sandbox.RunAsync(_world.Script("head -c 100M /dev/zero > /tmp/fill"), _world.Policy(Small), CancellationToken.None);
