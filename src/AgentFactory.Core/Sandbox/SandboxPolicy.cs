@@ -8,7 +8,7 @@ namespace AgentFactory.Sandbox;
 /// </summary>
 /// <param name="JobId">The job the process works for: the proxy names it when it refuses a connection.</param>
 /// <param name="WritablePaths">Absolute paths bound read-write (the job's own worktree).</param>
-/// <param name="HiddenPaths">Absolute paths replaced by an empty directory inside (the data directory, other worktrees).</param>
+/// <param name="HiddenPaths">Absolute paths made empty inside: a directory becomes an empty read-only one, a file an empty one (the data directory, the service's working directory, other worktrees). Missing paths are skipped.</param>
 /// <param name="Network">host:port pairs reachable through the egress proxy; empty means no network at all.</param>
 /// <param name="Enabled">False only when the operator opted this agent out (<c>sandbox: false</c>); flagged as unsafe.</param>
 public sealed record SandboxPolicy(

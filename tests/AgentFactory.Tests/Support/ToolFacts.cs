@@ -23,10 +23,15 @@ public static class Tools
         (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Concat(["/usr/sbin", "/sbin"])
             .Select(d => Path.Combine(d, tool)).FirstOrDefault(File.Exists);
 
+    private static readonly Dictionary<string, string> Packages = new()
+    {
+        ["nginx"] = "nginx-light", ["systemd-analyze"] = "systemd", ["bwrap"] = "bubblewrap",
+    };
+
     public static string? SkipReason(string[] tools)
     {
         var missing = tools.Where(t => Find(t) is null).ToList();
         if (missing.Count == 0 || InCi) return null;
-        return $"needs {string.Join(", ", missing)}: apt-get install nginx-light systemd openssl (CI installs them)";
+        return $"needs {string.Join(", ", missing)}: apt-get install {string.Join(' ', missing.Select(t => Packages.GetValueOrDefault(t, t)).Distinct())} (CI installs them)";
     }
 }
