@@ -1,4 +1,4 @@
-using AgentFactory.Processes;
+using AgentFactory.Sandbox;
 using System.CommandLine;
 using AgentFactory.Agents;
 using AgentFactory.Hosting;
@@ -48,7 +48,7 @@ public static class DoctorCommand
             return ExitCodes.Usage;
         }
 
-        CheckRouting(options, Report);
+        await CheckRoutingAsync(options, Report);
         await DoctorGitHubCheck.RunAsync(Report, ct);
         CheckSecrets(options, Report);
         CheckDataDirectory(options, Report);
@@ -59,15 +59,21 @@ public static class DoctorCommand
         return failures == 0 ? ExitCodes.Ok : ExitCodes.Failure;
     }
 
-    private static void CheckRouting(AgentFactoryOptions options, Action<Level, string, string?> report)
+    private static async Task CheckRoutingAsync(AgentFactoryOptions options, Action<Level, string, string?> report)
     {
+        var sandbox = await SandboxAvailability.CheckAsync();
+        report(sandbox.CanRun ? (sandbox.Warnings.Count > 0 ? Level.Warn : Level.Ok) : Level.Fail, sandbox.Summary,
+            sandbox.CanRun ? (sandbox.Warnings.Count > 0 ? string.Join(" ", sandbox.Warnings) : null) : $"{SandboxAvailability.Install} (see docs/security.md)");
         try
         {
             var (routing, source) = RoutingLoader.Load(options.RoutingFile);
             var services = new ServiceCollection().AddLogging().AddSingleton(options).AddSingleton(TimeProvider.System).AddSingleton(routing);
             services.AddIntegrations(IntegrationSettings.Load(CliApp.Env.Reader), CliApp.Env).AddAgentKinds(); // GitHub, LLM and notification settings are checked here
-            using var provider = services.BuildServiceProvider();
+            await using var provider = services.BuildServiceProvider();
             var catalog = new AgentCatalog(routing, provider.GetServices<IAgentKind>());
+            foreach (var (name, agent) in routing.Agents)
+                if (agent.ValueKind == System.Text.Json.JsonValueKind.Object && agent.TryGetProperty("sandbox", out var on) && on.ValueKind == System.Text.Json.JsonValueKind.False)
+                    report(Level.Warn, SandboxAvailability.UnsafeDescription(name), $"remove \"sandbox\": false from agents.{name} in the routing file");
             provider.GetRequiredService<AgentFactory.Orchestration.IJobNotifier>(); // channels named in routing must be configured
             report(Level.Ok, $"routing: {routing.Routes.Count} rule(s), agents {string.Join(", ", catalog.Names)} ({source})", null);
         }
@@ -167,7 +173,7 @@ public static class DoctorCommand
             return;
         }
         var path = Path.GetFullPath(options.GitSyncPath ?? Directory.GetCurrentDirectory());
-        var git = new Git(new HostProcessRunner(), new ProcessEnvironment(CliApp.Env));
+        var git = new Git(new HostProcesses(), new ProcessEnvironment(CliApp.Env));
         try
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);

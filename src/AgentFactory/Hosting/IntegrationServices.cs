@@ -2,7 +2,6 @@ using AgentFactory.GitHub;
 using AgentFactory.Models;
 using AgentFactory.Notify;
 using AgentFactory.Orchestration;
-using AgentFactory.Processes;
 using AgentFactory.Redelivery;
 using AgentFactory.Sandbox;
 using AgentFactory.Workspace;
@@ -37,8 +36,12 @@ public static class IntegrationServices
     {
         services.AddSingleton(environment);
         services.AddSingleton<ProcessEnvironment>();
-        services.AddSingleton<IHostProcesses, HostProcessRunner>();
-        services.AddSingleton<IAgentProcesses, UnconfinedAgentProcesses>();
+        services.AddSingleton<IHostProcesses>(sp => new HostProcesses(sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => new EgressProxy(sp.GetRequiredService<ILogger<EgressProxy>>()));
+        services.AddSingleton<IAgentProcesses>(sp => new BubblewrapProcesses(sp.GetRequiredService<EgressProxy>(), SandboxOptions.Default, sp.GetRequiredService<TimeProvider>()));
+        // Checked once, when the first agent is created: whether bubblewrap, user namespaces and socat work here.
+        services.AddSingleton(_ => SandboxAvailability.CheckAsync().GetAwaiter().GetResult());
+        services.AddSingleton<JobSandbox>();
         services.AddSingleton<Git>();
         return services;
     }

@@ -1,4 +1,3 @@
-using AgentFactory.Processes;
 using AgentFactory.Sandbox;
 
 namespace AgentFactory.Workspace;

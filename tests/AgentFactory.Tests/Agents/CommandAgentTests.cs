@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using AgentFactory.Agents;
 using AgentFactory.Agents.Command;
 using AgentFactory.Jobs;
+using AgentFactory.Options;
 using AgentFactory.Tests.Support;
 
 namespace AgentFactory.Tests.Agents;
@@ -18,12 +19,19 @@ public sealed class CommandAgentTests : IDisposable
         new(new JobRecord(42, "github_push", payload, JobStatus.Running, 0, 1, 3, DateTimeOffset.UtcNow, DateTimeOffset.UtcNow,
             DateTimeOffset.UtcNow, null, null, [], null, "w", null, 7));
 
+    /// <summary>An agent in the real sandbox that may also write this test's directory (where its scripts leave what they saw).</summary>
     /// <param name="environment">The service's environment as the agent sees it (never this test process's own variables).</param>
-    private static IAgent Agent(object settings, Dictionary<string, string>? environment = null) =>
-        Kind(environment).Create("test", JsonSerializer.SerializeToElement(settings));
+    private IAgent Agent(object settings, Dictionary<string, string>? environment = null)
+    {
+        var json = JsonSerializer.SerializeToNode(settings)!.AsObject();
+        json["writablePaths"] ??= new JsonArray(_dir.Path);
+        return Kind(environment).Create("test", JsonSerializer.SerializeToElement(json));
+    }
 
-    private static CommandAgentKind Kind(Dictionary<string, string>? environment = null) =>
-        new(TestProcesses.Agents, TestProcesses.ProcessEnvironment(environment));
+    private CommandAgentKind Kind(Dictionary<string, string>? environment = null) =>
+        new(TestProcesses.Agents, TestProcesses.ProcessEnvironment(environment), TestProcesses.Sandbox(Options), Options);
+
+    private AgentFactoryOptions Options => new() { DataDirectory = _dir.File("data") };
 
     [Fact]
     public async Task Job_arrives_on_stdin_and_key_fields_as_variables_but_service_secrets_do_not()
@@ -98,33 +106,36 @@ public sealed class CommandAgentTests : IDisposable
     [Fact]
     public async Task Cancellation_kills_the_whole_process_tree()
     {
-        var script = Scripts.Write(_dir, "hang.sh", $"sleep 300 & echo $! > '{_dir.File("child.pid")}'; echo $$ > '{_dir.File("main.pid")}'; wait");
+        var marker = AgentFactory.Tests.Sandbox.SandboxWorld.Marker();
+        var script = Scripts.Write(_dir, "hang.sh", $"sleep {marker} & echo started > '{_dir.File("started")}'; wait");
         using var cts = new CancellationTokenSource();
         var run = Agent(new { command = new[] { script } }).RunAsync(Job(), cts.Token);
-        var main = int.Parse(await Scripts.WaitForFileAsync(_dir.File("main.pid")), System.Globalization.CultureInfo.InvariantCulture);
-        var child = int.Parse(await Scripts.WaitForFileAsync(_dir.File("child.pid")), System.Globalization.CultureInfo.InvariantCulture);
+        await Scripts.WaitForFileAsync(_dir.File("started"));
+        Assert.NotEmpty(AgentFactory.Tests.Sandbox.HostScan.With(marker));
         await cts.CancelAsync();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run);
-        await Scripts.WaitUntilDeadAsync(main);
-        await Scripts.WaitUntilDeadAsync(child);
+        Assert.True(await AgentFactory.Tests.Sandbox.HostScan.GoneAsync(marker, TimeSpan.FromSeconds(30)), "a process of the job outlived it");
     }
 
     [Fact]
     public async Task Children_left_behind_by_an_exiting_command_are_ended_and_do_not_block_it()
     {
-        var script = Scripts.Write(_dir, "fork.sh", $"sleep 300 & echo $! > '{_dir.File("child.pid")}'; echo started; exit 0");
+        var marker = AgentFactory.Tests.Sandbox.SandboxWorld.Marker();
+        var script = Scripts.Write(_dir, "fork.sh", $"sleep {marker} & echo started; exit 0");
         var run = Agent(new { command = new[] { script } }).RunAsync(Job(), default);
-        var result = await run.WaitAsync(TimeSpan.FromSeconds(30)); // would hang for 300 s if the child kept stdout open
+        var result = await run.WaitAsync(TimeSpan.FromSeconds(30)); // would hang for 3000 s if the child kept stdout open
         Assert.True(result.Succeeded);
-        await Scripts.WaitUntilDeadAsync(int.Parse(await Scripts.WaitForFileAsync(_dir.File("child.pid")), System.Globalization.CultureInfo.InvariantCulture));
+        Assert.True(await AgentFactory.Tests.Sandbox.HostScan.GoneAsync(marker, TimeSpan.FromSeconds(30)), "a process of the job outlived it");
     }
 
     [Fact]
     public async Task Command_killed_from_outside_is_a_failed_attempt()
     {
-        var script = Scripts.Write(_dir, "victim.sh", $"echo $$ > '{_dir.File("pid")}'; exec sleep 300");
+        var marker = AgentFactory.Tests.Sandbox.SandboxWorld.Marker();
+        var script = Scripts.Write(_dir, "victim.sh", $"echo started > '{_dir.File("started")}'; exec sleep {marker}");
         var run = Agent(new { command = new[] { script } }).RunAsync(Job(), default);
-        var pid = int.Parse(await Scripts.WaitForFileAsync(_dir.File("pid")), System.Globalization.CultureInfo.InvariantCulture);
+        await Scripts.WaitForFileAsync(_dir.File("started"));
+        var pid = AgentFactory.Tests.Sandbox.HostScan.With(marker).First(p => System.IO.File.ReadAllText($"/proc/{p}/cmdline").StartsWith("sleep", StringComparison.Ordinal));
         System.Diagnostics.Process.GetProcessById(pid).Kill();
         var result = await run.WaitAsync(TimeSpan.FromSeconds(30));
         Assert.False(result.Succeeded);

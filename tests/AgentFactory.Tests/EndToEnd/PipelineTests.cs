@@ -59,14 +59,14 @@ public sealed class PipelineTests : IDisposable
         Assert.Contains("log agent", job.Output, StringComparison.Ordinal);
     }
 
-    private static string RoutingWith(string jobType, string script, int maxAttempts = 3) => $$"""
+    private string RoutingWith(string jobType, string script, int maxAttempts = 3) => $$"""
         {
           "routes": [
             { "event": "push", "branches": ["$default"], "jobType": "github_push" },
             { "event": "release", "actions": ["published"], "jobType": "github_release" }
           ],
           "jobs": { "{{jobType}}": { "agent": "script", "maxAttempts": {{maxAttempts}}, "timeout": "00:01:00" } },
-          "agents": { "script": { "kind": "command", "command": ["{{script}}"] } }
+          "agents": { "script": { "kind": "command", "command": ["{{script}}"], "writablePaths": ["{{_dir.Path}}"] } }
         }
         """;
 }

@@ -85,12 +85,13 @@ public sealed class ServiceProcessTests : IDisposable
     public async Task Job_of_a_service_killed_mid_run_is_rescued_after_restart_and_completes()
     {
         var marker = _dir.File("first-attempt-started");
-        var script = Scripts.Write(_dir, "slow.sh", $"if [ -e '{marker}' ]; then echo second attempt; exit 0; fi; echo $$ > '{marker}'; exec sleep 300");
+        var sleeper = AgentFactory.Tests.Sandbox.SandboxWorld.Marker();
+        var script = Scripts.Write(_dir, "slow.sh", $"if [ -e '{marker}' ]; then echo second attempt; exit 0; fi; echo started > '{marker}'; exec sleep {sleeper}");
         var routing = _dir.File("routing.json");
         await File.WriteAllTextAsync(routing, $$"""
             { "routes": [],
               "jobs": { "slow": { "agent": "slow", "maxAttempts": 3 } },
-              "agents": { "slow": { "kind": "command", "command": ["{{script}}"] } } }
+              "agents": { "slow": { "kind": "command", "command": ["{{script}}"], "writablePaths": ["{{_dir.Path}}"] } } }
             """);
         var env = new Dictionary<string, string>
         {
@@ -109,11 +110,13 @@ public sealed class ServiceProcessTests : IDisposable
             manual.Headers.Authorization = new AuthenticationHeaderValue("Bearer", env["MANUAL_TRIGGER_TOKEN"]);
             Assert.Equal(HttpStatusCode.Accepted, (await http.SendAsync(manual)).StatusCode);
         }
-        var agentPid = int.Parse(await Scripts.WaitForFileAsync(marker), System.Globalization.CultureInfo.InvariantCulture);
+        await Scripts.WaitForFileAsync(marker);
+        Assert.NotEmpty(AgentFactory.Tests.Sandbox.HostScan.With(sleeper));
 
         first.Process.Kill(); // SIGKILL: no drain, no hand-back
         await first.Process.WaitForExitAsync();
-        Process.GetProcessById(agentPid).Kill(); // the orphaned agent process of the dead service
+        // Issue 10, item 2: the agent dies with the service, so the rescued retry never overlaps it.
+        Assert.True(await AgentFactory.Tests.Sandbox.HostScan.GoneAsync(sleeper, TimeSpan.FromSeconds(10)), "the agent outlived the SIGKILLed service");
 
         var second = Serve(env);
         using var store = new SqliteJobStore(Path.Combine(_dir.Path, "data", "agentfactory.db"), TimeProvider.System, new QueueSignal());

@@ -23,8 +23,10 @@ public sealed class MisbehavingAgentTests
         var normalJobs = FaultScale.Pick(20, 100);
         var hangTimeout = FaultScale.Pick(TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(30)); // long enough for the ordinary jobs to finish first
         using var dir = new TempDir();
-        var hang = Scripts.Write(dir, "hang.sh", $"sleep 600 & echo $! > '{dir.File("hang-child.pid")}'; echo $$ > '{dir.File("hang.pid")}'; wait");
-        var fork = Scripts.Write(dir, "fork.sh", $"sleep 600 & echo $! > '{dir.File("fork-child.pid")}'; (sleep 600 &); echo forked; exit 0");
+        // The sandbox has its own pid namespace: the test finds the agents' processes on the host by markers in their command lines.
+        var (hangMark, forkMark, orphanMark) = (AgentFactory.Tests.Sandbox.SandboxWorld.Marker(), AgentFactory.Tests.Sandbox.SandboxWorld.Marker(), AgentFactory.Tests.Sandbox.SandboxWorld.Marker());
+        var hang = Scripts.Write(dir, "hang.sh", $"sleep {hangMark} & echo started > \"$AF_WORKSPACE/started\"; wait");
+        var fork = Scripts.Write(dir, "fork.sh", $"sleep {forkMark} & (sleep {orphanMark} &); echo forked; exit 0");
         var env = FaultEnv.For(dir, $$"""
             { "routes": [],
               "jobs": {
@@ -63,8 +65,7 @@ public sealed class MisbehavingAgentTests
 
         var rssBefore = service.RssMb();
         var hangId = await Trigger("hang");
-        var hangPid = int.Parse(await Scripts.WaitForFileAsync(dir.File("hang.pid")), System.Globalization.CultureInfo.InvariantCulture);
-        var hangChild = int.Parse(await Scripts.WaitForFileAsync(dir.File("hang-child.pid")), System.Globalization.CultureInfo.InvariantCulture);
+        await FaultScale.Until(() => Task.FromResult(AgentFactory.Tests.Sandbox.HostScan.With(hangMark).Count > 0), "the hanging agent to start", () => service.Output);
         var floodId = await Trigger("flood");
         var failId = await Trigger("fail");
         var forkId = await Trigger("fork");
@@ -78,12 +79,11 @@ public sealed class MisbehavingAgentTests
         await WaitFor(floodId, JobStatus.Completed, JobStatus.Failed);
         var rssAfterFlood = service.RssMb();
         await WaitFor(forkId, JobStatus.Completed, JobStatus.Failed);
-        var forkChild = int.Parse(await Scripts.WaitForFileAsync(dir.File("fork-child.pid")), System.Globalization.CultureInfo.InvariantCulture);
-        await Scripts.WaitUntilDeadAsync(forkChild);
+        Assert.True(await AgentFactory.Tests.Sandbox.HostScan.GoneAsync(forkMark, TimeSpan.FromSeconds(30)), "the forking agent's child outlived its job");
+        Assert.True(await AgentFactory.Tests.Sandbox.HostScan.GoneAsync(orphanMark, TimeSpan.FromSeconds(30)), "the forking agent's double-forked child outlived its job");
         await WaitFor(failId, JobStatus.Failed);
         await WaitFor(hangId, JobStatus.Failed);
-        await Scripts.WaitUntilDeadAsync(hangPid);
-        await Scripts.WaitUntilDeadAsync(hangChild);
+        Assert.True(await AgentFactory.Tests.Sandbox.HostScan.GoneAsync(hangMark, TimeSpan.FromSeconds(30)), "the hanging agent's child outlived its timeout");
 
         var flood = await Job(floodId);
         var fail = await Job(failId);

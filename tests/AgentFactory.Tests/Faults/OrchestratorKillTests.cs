@@ -28,7 +28,7 @@ public sealed class OrchestratorKillTests
         var env = FaultEnv.For(dir, $$"""
             { "routes": [],
               "jobs": { "append": { "agent": "append", "maxAttempts": 5, "timeout": "00:01:00" } },
-              "agents": { "append": { "kind": "command", "command": ["sh", "-c", "echo $AF_JOB_ID >> '{{runs}}'"] } } }
+              "agents": { "append": { "kind": "command", "command": ["sh", "-c", "echo $AF_JOB_ID >> '{{runs}}'"], "writablePaths": ["{{dir.Path}}"] } } }
             """, db.ConnectionString);
         env["MAX_CONCURRENT_JOBS"] = MaxConcurrent.ToString(System.Globalization.CultureInfo.InvariantCulture);
         await using var store = new PostgresJobStore(db.ConnectionString, TimeProvider.System, new QueueSignal());

@@ -1,7 +1,8 @@
 using AgentFactory.Hosting;
-using AgentFactory.Processes;
+using AgentFactory.Options;
 using AgentFactory.Sandbox;
 using AgentFactory.Workspace;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace AgentFactory.Tests.Support;
 
@@ -12,9 +13,14 @@ public static class TestProcesses
 
     public static ProcessEnvironment ProcessEnvironment(IReadOnlyDictionary<string, string>? extra = null) => new(Environment(extra));
 
-    public static IHostProcesses Host { get; } = new HostProcessRunner();
+    public static IHostProcesses Host { get; } = new HostProcesses();
 
-    public static IAgentProcesses Agents { get; } = new UnconfinedAgentProcesses();
+    /// <summary>The real sandbox, as the service runs agents (CI installs bubblewrap and socat).</summary>
+    public static IAgentProcesses Agents { get; } = new BubblewrapProcesses(new EgressProxy(NullLogger<EgressProxy>.Instance));
+
+    public static SandboxCheck Check { get; } = SandboxAvailability.CheckAsync().GetAwaiter().GetResult();
+
+    public static JobSandbox Sandbox(AgentFactoryOptions options) => new(options, Check, NullLogger<JobSandbox>.Instance);
 
     public static Git Git() => new(Host, ProcessEnvironment());
 }

@@ -1,17 +1,18 @@
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using AgentFactory.Processes;
+using AgentFactory.Options;
 using AgentFactory.Sandbox;
 
 namespace AgentFactory.Agents.Command;
 
 /// <summary>Settings of a "command" agent in the routing file (and the base of the "deploy" agent's).</summary>
-public class CommandAgentSettings
+public class CommandAgentSettings : AgentSandboxSettings
 {
     /// <summary>The program and its arguments, e.g. ["./scripts/deploy.sh", "{{release.tag_name}}"]. No shell is involved.</summary>
     public List<string> Command { get; set; } = [];
 
+    /// <summary>Where the command runs (read-only in the sandbox unless listed in writablePaths); default: the job's own scratch directory.</summary>
     public string? WorkingDirectory { get; set; }
 
     /// <summary>Fixed variables given to the command.</summary>
@@ -33,7 +34,7 @@ public class CommandAgentSettings
 /// never passed unless named in passEnv. Exit code 0 is success; the process group is killed on
 /// timeout or cancellation; the output tail is kept on the job.
 /// </summary>
-public sealed partial class CommandAgent(string name, CommandAgentSettings settings, IAgentProcesses processes, ProcessEnvironment environment) : IAgent
+public sealed partial class CommandAgent(string name, CommandAgentSettings settings, IAgentProcesses processes, ProcessEnvironment environment, JobSandbox sandbox, AgentFactoryOptions options) : IAgent
 {
 
     public string Name { get; } = name;
@@ -42,11 +43,16 @@ public sealed partial class CommandAgent(string name, CommandAgentSettings setti
     {
         var args = settings.Command.Skip(1).Select(a => Expand(a, job)).ToList();
         var max = settings.MaxOutputKb * 1024;
-        var cwd = Path.GetFullPath(settings.WorkingDirectory ?? Directory.GetCurrentDirectory());
-        var result = await processes.RunAsync(new ProcessSpec(
-            settings.Command[0], args, BuildEnvironment(job), cwd, StdinFor(job), max), SandboxPolicy.ForJob(job.Id, cwd), ct);
+        using var scratch = ScratchDirectory.Create(options.DataDirectory, job.Id);
+        var cwd = settings.WorkingDirectory is { } wd ? Path.GetFullPath(wd) : scratch.Path;
+        var policy = sandbox.PolicyFor(job.Id, settings, scratch.Path);
+        var env = BuildEnvironment(job);
+        env["AF_WORKSPACE"] = scratch.Path;
+        JobSandbox.Prepare(env, policy);
+        var result = await processes.RunAsync(new ProcessSpec(settings.Command[0], args, env, cwd, StdinFor(job), max), policy, ct);
+        var limit = result.Limit is { } hit ? $" (the sandbox's {hit} limit ended it)" : "";
         if (result.ExitCode == 0) return AgentResult.Success(result.Output);
-        var error = $"command '{settings.Command[0]}' exited with code {result.ExitCode}";
+        var error = $"command '{settings.Command[0]}' exited with code {result.ExitCode}{limit}";
         if (settings.PermanentExitCodes.Contains(result.ExitCode))
             throw new PermanentAgentException($"{error} (listed in permanentExitCodes: not retried){Environment.NewLine}{Tail(result.Output)}");
         return AgentResult.Failure(error, result.Output);
@@ -99,7 +105,7 @@ public sealed partial class CommandAgent(string name, CommandAgentSettings setti
     private static partial Regex Placeholder();
 }
 
-public sealed class CommandAgentKind(IAgentProcesses processes, ProcessEnvironment environment) : IAgentKind
+public sealed class CommandAgentKind(IAgentProcesses processes, ProcessEnvironment environment, JobSandbox sandbox, AgentFactoryOptions options) : IAgentKind
 {
     public string Kind => "command";
 
@@ -107,7 +113,8 @@ public sealed class CommandAgentKind(IAgentProcesses processes, ProcessEnvironme
     {
         var parsed = AgentSettings.Parse<CommandAgentSettings>(name, settings);
         Validate(name, parsed);
-        return new CommandAgent(name, parsed, processes, environment);
+        sandbox.Validate(name, parsed);
+        return new CommandAgent(name, parsed, processes, environment, sandbox, options);
     }
 
     /// <summary>Checks the command settings (shared with the "deploy" kind); throws naming the setting.</summary>

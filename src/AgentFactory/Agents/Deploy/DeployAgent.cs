@@ -2,8 +2,8 @@ using System.Diagnostics;
 using System.Text.Json;
 using AgentFactory.Agents.Command;
 using AgentFactory.Notify;
+using AgentFactory.Options;
 using AgentFactory.Workspace;
-using AgentFactory.Processes;
 using AgentFactory.Sandbox;
 using Microsoft.Extensions.Logging;
 
@@ -29,7 +29,7 @@ public sealed class DeployAgentSettings : CommandAgentSettings
 /// A notice that cannot be sent is logged and noted in the output; it never fails the deployment.
 /// </summary>
 public sealed partial class DeployAgent(string name, DeployAgentSettings settings, Worktrees worktrees, Notifications notifications,
-    IAgentProcesses processes, ProcessEnvironment environment, ILogger<DeployAgent> log) : IAgent
+    IAgentProcesses processes, ProcessEnvironment environment, JobSandbox sandbox, AgentFactoryOptions options, ILogger<DeployAgent> log) : IAgent
 {
     public string Name { get; } = name;
 
@@ -50,8 +50,12 @@ public sealed partial class DeployAgent(string name, DeployAgentSettings setting
             if (tree is not null) env["AF_COMMIT"] = tree.Sha;
             var cwd = tree is null ? Path.GetFullPath(settings.WorkingDirectory ?? Directory.GetCurrentDirectory()) : Path.GetFullPath(Path.Combine(tree.Path, settings.WorkingDirectory ?? "."));
             var args = settings.Command.Skip(1).Select(a => CommandAgent.Expand(a, job)).ToList();
-            var result = await processes.RunAsync(new ProcessSpec(settings.Command[0], args, env, cwd, CommandAgent.StdinFor(job), settings.MaxOutputKb * 1024),
-                SandboxPolicy.ForJob(job.Id, tree?.Path ?? cwd), ct);
+            using var scratch = ScratchDirectory.Create(options.DataDirectory, job.Id);
+            var policy = sandbox.PolicyFor(job.Id, settings, tree?.Path ?? scratch.Path);
+            env["AF_WORKSPACE"] = tree?.Path ?? scratch.Path;
+            JobSandbox.Prepare(env, policy);
+            if (tree is null && settings.WorkingDirectory is null) cwd = scratch.Path;
+            var result = await processes.RunAsync(new ProcessSpec(settings.Command[0], args, env, cwd, CommandAgent.StdinFor(job), settings.MaxOutputKb * 1024), policy, ct);
 
             var ok = result.ExitCode == 0;
             var elapsed = Stopwatch.GetElapsedTime(started);
@@ -102,7 +106,7 @@ public sealed partial class DeployAgent(string name, DeployAgentSettings setting
     private static partial void LogDeployed(ILogger logger, string what, int exitCode, double seconds);
 }
 
-public sealed class DeployAgentKind(Worktrees worktrees, Notifications notifications, IAgentProcesses processes, ProcessEnvironment environment, ILogger<DeployAgent> log) : IAgentKind
+public sealed class DeployAgentKind(Worktrees worktrees, Notifications notifications, IAgentProcesses processes, ProcessEnvironment environment, JobSandbox sandbox, AgentFactoryOptions options, ILogger<DeployAgent> log) : IAgentKind
 {
     public string Kind => "deploy";
 
@@ -116,6 +120,7 @@ public sealed class DeployAgentKind(Worktrees worktrees, Notifications notificat
             throw new AgentConfigurationException($"agents.{name}.notify {problem}.");
         if (parsed.NotifyTailLines is < 0 or > 200)
             throw new AgentConfigurationException($"agents.{name}.notifyTailLines must be from 0 to 200.");
-        return new DeployAgent(name, parsed, worktrees, notifications, processes, environment, log);
+        sandbox.Validate(name, parsed);
+        return new DeployAgent(name, parsed, worktrees, notifications, processes, environment, sandbox, options, log);
     }
 }

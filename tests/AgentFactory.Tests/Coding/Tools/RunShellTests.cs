@@ -113,7 +113,7 @@ public sealed class RunShellTests : IDisposable
     [ToolFact("bwrap")]
     public async Task Through_bubblewrap_the_command_writes_the_worktree_and_nothing_else()
     {
-        using var world = new ToolWorld(processes: new BwrapProcesses());
+        using var world = new ToolWorld(processes: TestProcesses.Agents);
 
         var result = await world.Call("run_shell", new { command = "echo made > inside.txt && cat inside.txt; touch /usr/af-escape-test 2>&1 || echo refused-outside" });
 

@@ -1,6 +1,6 @@
 using AgentFactory.Hosting;
 
-namespace AgentFactory.Processes;
+namespace AgentFactory.Sandbox;
 
 /// <summary>
 /// The one allowlist of what a child process inherits from the service's environment. Nothing else
