@@ -60,4 +60,29 @@ public sealed class DeployFilesTests : IDisposable
         Assert.True(exit == 0, output);
         Assert.Contains("test is successful", output, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("agentfactory.service")]
+    [InlineData("agentfactory-orchestrator.service")]
+    public async Task Units_that_run_agents_leave_the_sandbox_its_namespaces_and_bound_it(string unit)
+    {
+        var text = await File.ReadAllTextAsync(Path.Combine(Repo(), "deploy", "systemd", unit));
+        var settings = text.Split('\n').Where(l => !l.TrimStart().StartsWith('#')).ToList();
+        foreach (var breaks in new[] { "PrivateUsers=", "ProtectKernelTunables=", "ProtectKernelLogs=", "ProcSubset=", "RestrictNamespaces=" })
+            Assert.DoesNotContain(settings, l => l.StartsWith(breaks, StringComparison.Ordinal));
+        Assert.Contains(settings, l => l.StartsWith("MemoryMax=", StringComparison.Ordinal));
+        Assert.Contains(settings, l => l.StartsWith("TasksMax=", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task The_image_and_compose_carry_what_the_sandbox_needs()
+    {
+        var dockerfile = await File.ReadAllTextAsync(Path.Combine(Repo(), "deploy", "docker", "Dockerfile"));
+        Assert.Contains("bubblewrap", dockerfile, StringComparison.Ordinal);
+        Assert.Contains("socat", dockerfile, StringComparison.Ordinal);
+        var compose = await File.ReadAllTextAsync(Path.Combine(Repo(), "deploy", "docker-compose.yml"));
+        var orchestrator = compose[compose.IndexOf("  orchestrator:", StringComparison.Ordinal)..];
+        foreach (var option in new[] { "seccomp=unconfined", "apparmor=unconfined", "systempaths=unconfined" })
+            Assert.Contains(option, orchestrator, StringComparison.Ordinal);
+    }
 }
