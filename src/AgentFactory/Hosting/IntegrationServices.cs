@@ -26,6 +26,8 @@ public static class IntegrationServices
         services.AddSingleton<HookDeliveriesApi>();
         services.AddSingleton<Redeliverer>();
         services.AddSingleton<ILlm>(sp => new OpenAiLlm(sp.GetRequiredService<LlmSettings>()));
+        services.AddSingleton<RepositorySources>();
+        services.AddSingleton<Mirrors>();
         services.AddSingleton<Worktrees>();
         services.AddSingleton(sp => NotifiersFor(sp.GetRequiredService<NotifySettings>()));
         services.AddSingleton(sp => new Notifications(sp.GetRequiredService<IReadOnlyList<INotifier>>(), sp.GetRequiredService<NotifySettings>(), sp.GetRequiredService<ILogger<Notifications>>()));

@@ -56,9 +56,15 @@ public sealed partial class JobExecutor(AgentCatalog agents, TimeProvider time, 
         }
         catch (Exception e)
         {
-            return new AttemptOutcome(AttemptEnd.Failed, $"{e.GetType().Name}: {e.Message}", null);
+            // The job's error is for users: the message alone (agents word theirs for them). The type and
+            // stack, for whoever debugs an agent, go to the log.
+            LogAgentThrew(log, e, job.Id, settings.Agent);
+            return new AttemptOutcome(AttemptEnd.Failed, e.Message, null);
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId}: agent {Agent} failed with an exception")]
+    private static partial void LogAgentThrew(ILogger logger, Exception exception, long jobId, string agent);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId} ({JobType}) attempt {Attempt}/{Max} started on agent {Agent}")]
     private static partial void LogJobStarted(ILogger logger, long jobId, string jobType, int attempt, int max, string agent);
