@@ -164,6 +164,16 @@ public sealed class OrchestratorTests
     }
 
     [Fact]
+    public async Task Agent_exception_becomes_its_message_alone_with_no_dotnet_type_name()
+    {
+        var probe = new ProbeAgentKind((_, _) => throw new AgentFactory.Workspace.GitException("git fetch failed (exit code 128): fatal: repository not found"));
+        await using var service = await Start(probe);
+        var id = await service.Store.EnqueueAsync(new NewJob("t", "{}", MaxAttempts: 1), default);
+        var failed = await service.WaitForJobAsync(id, JobStatus.Failed);
+        Assert.Equal("git fetch failed (exit code 128): fatal: repository not found", failed.Error);
+    }
+
+    [Fact]
     public async Task Attempt_that_runs_past_its_timeout_is_cancelled_and_counted_as_failed()
     {
         var time = Clock();

@@ -81,7 +81,7 @@ public sealed class AgentWorld : IAsyncDisposable
 
     /// <summary>The real service with the default routing (unless given) and these settings in place of the environment's.</summary>
     public Task<TestService> StartServiceAsync(GitHubSettings? github = null, LlmSettings? llm = null, NotifySettings? notify = null,
-        string? routingJson = null, Action<AgentFactoryOptions>? configure = null, HostEnvironment? environment = null) =>
+        string? routingJson = null, Action<AgentFactoryOptions>? configure = null, HostEnvironment? environment = null, Action<IServiceCollection>? services = null) =>
         TestService.StartAsync(routingJson: routingJson ?? RoutingLoader.DefaultJson(), environment: environment, configure: o =>
         {
             o.RetryBaseDelay = TimeSpan.Zero;
@@ -91,6 +91,7 @@ public sealed class AgentWorld : IAsyncDisposable
             s.AddSingleton(github ?? TokenSettings());
             s.AddSingleton(llm ?? new LlmSettings());
             s.AddSingleton(notify ?? new NotifySettings());
+            services?.Invoke(s);
         });
 
     /// <summary>Sends a signed delivery and waits for its one job to end.</summary>

@@ -68,7 +68,11 @@ public sealed partial class TaskAgent(string name, TaskAgentSettings settings, G
 
         var remote = PushTarget(repo);
         // The branch belongs to the agent: a rerun replaces an earlier plan whose pull request was closed.
-        await git.RunAsync(tree.Path, ["push", "--force", "--quiet", "--end-of-options", remote.Url, $"HEAD:refs/heads/{branch}"], ct, GitConfig.For(remote.Auth));
+        var push = await git.TryRunAsync(tree.Path, ["push", "--force", "--quiet", "--end-of-options", remote.Url, $"HEAD:refs/heads/{branch}"], ct, GitConfig.For(remote.Auth));
+        if (push.ExitCode != 0)
+            throw new GitException($"Could not push the plan branch {branch} to {remote.Url}: {push.Output.Trim()}. " + (settings.Remote is null
+                ? $"The remote is {repo.FullName} on the git host of GITHUB_API_URL: check that the GitHub credential may push to it (Contents: read and write)."
+                : $"Check agents.{Name}.remote and its credentials."));
     }
 
     /// <summary>
