@@ -83,9 +83,9 @@ public sealed class CredentialRedactionTests : IAsyncLifetime
         var job = await AgentWorld.DeliverAsync(service, "issues", Labeled());
 
         Assert.Equal(JobStatus.Failed, job.Status);
-        Assert.Contains("Could not push the plan branch", job.Error, StringComparison.Ordinal);
         Assert.DoesNotContain(Secret, job.Error, StringComparison.Ordinal);
         Assert.DoesNotContain("Exception", job.Error, StringComparison.Ordinal);
+        Assert.Contains("Could not push the plan branch", job.Error, StringComparison.Ordinal);
         Assert.Contains(_world.GitHub.GitRequests, r => r.Path.StartsWith("/octo/no-such-repository.git/", StringComparison.Ordinal) && r.Authorization == Basic(Secret));
         Assert.True(_git.SawRemoteHelper(), _git.Recorded());
         Assert.DoesNotContain(Secret, _git.Recorded(), StringComparison.Ordinal);

@@ -136,10 +136,10 @@ public sealed class HostileGitPayloadTests : IAsyncLifetime
         });
         var job = await AgentWorld.DeliverAsync(service, "pull_request", payload);
 
+        Assert.False(File.Exists(marker), "the injected command ran");
         Assert.Equal(JobStatus.Failed, job.Status);
         Assert.Contains("pull_request.head.sha", job.Error, StringComparison.Ordinal);
         Assert.Contains("is not a commit SHA", job.Error, StringComparison.Ordinal);
-        Assert.False(File.Exists(marker), "the injected command ran");
         Assert.Empty(_world.GitHub.Reviews);
     }
 
