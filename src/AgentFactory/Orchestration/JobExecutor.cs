@@ -54,16 +54,28 @@ public sealed partial class JobExecutor(AgentCatalog agents, TimeProvider time, 
         {
             return new AttemptOutcome(AttemptEnd.PermanentFailure, e.Message, null);
         }
+        catch (Exception e) when (IsBug(e))
+        {
+            // A programming error: its message means nothing to users; the stack is in the log.
+            LogAgentBug(log, e, job.Id, settings.Agent);
+            return new AttemptOutcome(AttemptEnd.Failed, $"Agent '{settings.Agent}' failed unexpectedly ({e.Message}); the service log has the details (job {job.Id}).", null);
+        }
         catch (Exception e)
         {
-            // The job's error is for users: the message alone (agents word theirs for them). The type and
-            // stack, for whoever debugs an agent, go to the log.
+            // The job's error is for users: the message alone, as the agent worded it, never a .NET type name.
             LogAgentThrew(log, e, job.Id, settings.Agent);
             return new AttemptOutcome(AttemptEnd.Failed, e.Message, null);
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId}: agent {Agent} failed with an exception")]
+    private static bool IsBug(Exception e) =>
+        e is NullReferenceException or ArgumentException or InvalidCastException or IndexOutOfRangeException
+            or KeyNotFoundException or NotImplementedException or NotSupportedException or FormatException;
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Job {JobId}: agent {Agent} failed unexpectedly")]
+    private static partial void LogAgentBug(ILogger logger, Exception exception, long jobId, string agent);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Job {JobId}: agent {Agent} failed")]
     private static partial void LogAgentThrew(ILogger logger, Exception exception, long jobId, string agent);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId} ({JobType}) attempt {Attempt}/{Max} started on agent {Agent}")]

@@ -174,6 +174,18 @@ public sealed class OrchestratorTests
     }
 
     [Fact]
+    public async Task Agent_bug_is_reported_as_unexpected_with_no_dotnet_type_name()
+    {
+        var probe = new ProbeAgentKind((_, _) => throw new NullReferenceException("Object reference not set to an instance of an object."));
+        await using var service = await Start(probe);
+        var id = await service.Store.EnqueueAsync(new NewJob("t", "{}", MaxAttempts: 1), default);
+        var failed = await service.WaitForJobAsync(id, JobStatus.Failed);
+        Assert.StartsWith("Agent 'probe' failed unexpectedly (Object reference not set", failed.Error, StringComparison.Ordinal);
+        Assert.Contains($"the service log has the details (job {id})", failed.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("Exception", failed.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Attempt_that_runs_past_its_timeout_is_cancelled_and_counted_as_failed()
     {
         var time = Clock();
