@@ -73,10 +73,26 @@ public sealed class AgentFactoryOptions
     public TimeSpan RetryBaseDelay { get; set; } = TimeSpan.FromSeconds(10);
     public TimeSpan RetryMaxDelay { get; set; } = TimeSpan.FromHours(1);
 
-    /// <summary>GIT_SYNC_ENABLED, GIT_SYNC_PATH, GIT_SYNC_TIMEOUT_SECONDS.</summary>
+    /// <summary>
+    /// GIT_SYNC_ENABLED, GIT_SYNC_PATH, GIT_SYNC_TIMEOUT_SECONDS: the guide's `git pull` of the service's
+    /// own working copy. Agents never check code out of it (see <see cref="RepositoryPaths"/>).
+    /// </summary>
     public bool GitSyncEnabled { get; set; } = true;
     public string? GitSyncPath { get; set; }
     public TimeSpan GitSyncTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// REPOSITORY_PATHS: repositories ("owner/name", compared case-insensitively, stored lower-case)
+    /// whose code comes from a local clone (an absolute path) instead of the GitHub host. Agents never
+    /// work in these clones: each repository gets its own mirror under the data directory.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> RepositoryPaths { get; set; } = new Dictionary<string, string>(StringComparer.Ordinal);
+
+    /// <summary>The per-repository git mirrors agents' worktrees are made from (private to the service user).</summary>
+    public string MirrorDirectory => Path.Combine(DataDirectory, "mirrors");
+
+    /// <summary>Where each job's private worktree lives (private to the service user).</summary>
+    public string WorktreeDirectory => Path.Combine(DataDirectory, "worktrees");
 
     /// <summary>AGENTFACTORY_ROUTING: path of the routing file; null → ./routing.json if present, else the built-in defaults.</summary>
     public string? RoutingFile { get; set; }

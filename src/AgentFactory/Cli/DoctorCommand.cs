@@ -12,7 +12,7 @@ namespace AgentFactory.Cli;
 
 /// <summary>
 /// `agentfactory doctor`: checks what usually goes wrong — settings, routing, GitHub credentials, secrets, data directory,
-/// database, orchestrator heartbeat, git working copy — and says how to fix each problem.
+/// database, orchestrator heartbeat, where agents get code (mirrors, worktrees), git working copy — and says how to fix each problem.
 /// Exit 0 when nothing is wrong (warnings allowed), 1 otherwise.
 /// </summary>
 public static class DoctorCommand
@@ -53,6 +53,7 @@ public static class DoctorCommand
         CheckSecrets(options, Report);
         CheckDataDirectory(options, Report);
         await CheckDatabaseAsync(options, Report, ct);
+        DoctorWorkspaceCheck.Run(options, Report);
         await CheckGitAsync(options, Report, ct);
 
         Console.WriteLine(failures == 0 ? "No problems found." : $"{failures} problem(s) found.");
@@ -186,7 +187,8 @@ public static class DoctorCommand
                 return;
             }
             Console.WriteLine($"      checking that {path} can pull from its remote…");
-            var remote = await git.TryRunAsync(path, ["ls-remote", "--exit-code", "--heads", "origin"], timeout.Token);
+            var credentials = await git.RemoteCredentialsAsync(path, timeout.Token);
+            var remote = await git.TryRunAsync(path, ["ls-remote", "--exit-code", "--heads", "origin"], timeout.Token, credentials);
             if (remote.ExitCode == 0) report(Level.Ok, $"git sync: {path} reaches its remote", null);
             else report(Level.Warn, $"git sync: `git ls-remote origin` failed in {path}: {remote.Output.Trim()}", "check the remote URL and credentials (ssh key, token), or set GIT_SYNC_ENABLED=false");
         }

@@ -49,14 +49,17 @@ public sealed partial class GitHubClients : IDisposable
     {
         if (!_settings.Configured)
             throw new PermanentAgentException($"Agent '{agentName}' needs GitHub access: set GITHUB_TOKEN, or GITHUB_APP_ID with GITHUB_APP_PRIVATE_KEY (see docs/workflows.md).");
-        var fullName = job.PayloadString("repository.full_name")
-            ?? throw new PermanentAgentException($"Agent '{agentName}' needs repository.full_name in the job payload (owner/name).");
-        var parts = fullName.Split('/');
-        if (parts.Length != 2 || parts.Any(string.IsNullOrWhiteSpace))
-            throw new PermanentAgentException($"repository.full_name '{fullName}' is not owner/name.");
+        var repository = RepositoryName.FromJob(job, agentName);
         var token = await TokenForAsync(job, ct);
-        return new GitHubRepo(parts[0], parts[1], Client(new Credentials(token)), token);
+        return new GitHubRepo(repository, Client(new Credentials(token)), token);
     }
+
+    /// <summary>
+    /// The token git uses for the job's repository on the GitHub host (GITHUB_TOKEN or the App's
+    /// installation token); null when no GitHub credential is configured (public repositories only).
+    /// </summary>
+    public async Task<string?> GitTokenForAsync(AgentJob job, CancellationToken ct) =>
+        _settings.Configured ? await TokenForAsync(job, ct) : null;
 
     private async Task<string> TokenForAsync(AgentJob job, CancellationToken ct)
     {

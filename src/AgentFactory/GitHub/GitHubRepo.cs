@@ -3,11 +3,12 @@ using Octokit;
 namespace AgentFactory.GitHub;
 
 /// <summary>An authenticated client bound to the repository of one job's event.</summary>
-public sealed class GitHubRepo(string owner, string name, IGitHubClient client, string token)
+public sealed class GitHubRepo(RepositoryName repository, IGitHubClient client, string token)
 {
-    public string Owner { get; } = owner;
-    public string Name { get; } = name;
-    public string FullName => $"{Owner}/{Name}";
+    public RepositoryName Repository { get; } = repository;
+    public string Owner => Repository.Owner;
+    public string Name => Repository.Name;
+    public string FullName => Repository.FullName;
     public IGitHubClient Client { get; } = client;
 
     /// <summary>The token behind <see cref="Client"/>, for git over HTTPS. Never log it.</summary>

@@ -33,6 +33,23 @@ public sealed class GitHubSettings
 
     public bool Configured => Token is not null || AppId is not null;
 
+    /// <summary>
+    /// The git host that goes with <see cref="ApiUrl"/>, where repositories are fetched from and pushed
+    /// to as {GitUrl}{owner}/{name}.git: https://github.com/ for https://api.github.com/, https://HOST/
+    /// for Enterprise's https://HOST/api/v3/ (and for https://api.HOST/). Never taken from a payload.
+    /// </summary>
+    public Uri GitUrl => GitUrlFor(ApiUrl);
+
+    public static Uri GitUrlFor(Uri apiUrl)
+    {
+        var builder = new UriBuilder(apiUrl) { Query = "", Fragment = "", UserName = "", Password = "" };
+        var path = builder.Path.TrimEnd('/') + "/";
+        if (path == "/" && builder.Host.StartsWith("api.", StringComparison.OrdinalIgnoreCase)) builder.Host = builder.Host[4..];
+        else if (path.EndsWith("/api/v3/", StringComparison.OrdinalIgnoreCase)) path = path[..^"api/v3/".Length];
+        builder.Path = path;
+        return builder.Uri;
+    }
+
     /// <summary>Names the credential in use for messages; never its value.</summary>
     public string Describe() =>
         AppId is { } id ? $"GitHub App {id}" + (Token is null ? "" : " (GITHUB_TOKEN for events without an installation)")

@@ -24,6 +24,8 @@ public static class IntegrationServices
         services.AddSingleton<HookDeliveriesApi>();
         services.AddSingleton<Redeliverer>();
         services.AddModels(settings.Llm, environment.Reader);
+        services.AddSingleton<RepositorySources>();
+        services.AddSingleton<Mirrors>();
         services.AddSingleton<Worktrees>();
         services.AddSingleton(sp => NotifiersFor(sp.GetRequiredService<NotifySettings>()));
         services.AddSingleton(sp => new Notifications(sp.GetRequiredService<IReadOnlyList<INotifier>>(), sp.GetRequiredService<NotifySettings>(), sp.GetRequiredService<ILogger<Notifications>>()));

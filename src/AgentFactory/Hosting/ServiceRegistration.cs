@@ -61,6 +61,7 @@ public static class ServiceRegistration
         services.AddSingleton<JobExecutor>();
         services.AddSingleton<JobCompleter>();
         services.AddSingleton<Orchestrator>();
+        services.AddHostedService<Workspace.WorkspaceStartup>(); // before the claim loop: private directories, stale worktrees
         services.AddHostedService(sp => sp.GetRequiredService<Orchestrator>());
         services.AddHostedService<Maintenance>();
         services.AddSingleton<RedeliverySchedule>();

@@ -41,6 +41,7 @@ public static class SettingsLoader
             RetentionEvents = Days(reader, "RETENTION_EVENTS_DAYS", 30, errors),
         };
         if (reader.Get("INSTANCE_NAME") is { } name) o.InstanceName = name;
+        o.RepositoryPaths = RepositoryPaths(reader.Get("REPOSITORY_PATHS"), errors);
 
         if (o.LogLevel == "WARN") o.LogLevel = "WARNING";
         if (o.LogLevel is not ("TRACE" or "DEBUG" or "INFO" or "WARNING" or "ERROR" or "CRITICAL"))
@@ -131,6 +132,29 @@ public static class SettingsLoader
         if (Directory.Exists(path)) return;
         if (OperatingSystem.IsWindows()) Directory.CreateDirectory(path);
         else Directory.CreateDirectory(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+    }
+
+    /// <summary>
+    /// REPOSITORY_PATHS: "owner/name=/path/to/clone" entries, comma-separated. Each path must be an
+    /// absolute path to a git repository (a working clone or a bare one) that exists now.
+    /// </summary>
+    private static Dictionary<string, string> RepositoryPaths(string? value, List<string> errors)
+    {
+        var paths = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var entry in (value ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var equals = entry.IndexOf('=', StringComparison.Ordinal);
+            var (repository, path) = equals < 0 ? (entry, "") : (entry[..equals].Trim(), entry[(equals + 1)..].Trim());
+            if (!GitHub.RepositoryName.TryParse(repository, out var name) || path.Length == 0)
+                errors.Add($"REPOSITORY_PATHS entries are owner/name=/absolute/path/to/a/clone, comma-separated (got '{entry}').");
+            else if (!Path.IsPathFullyQualified(path))
+                errors.Add($"REPOSITORY_PATHS: the path for {repository} must be absolute (got '{path}').");
+            else if (!Directory.Exists(Path.Combine(path, ".git")) && !File.Exists(Path.Combine(path, ".git")) && !File.Exists(Path.Combine(path, "HEAD")))
+                errors.Add($"REPOSITORY_PATHS: {path} (for {repository}) is not a git repository. Clone {repository} there, or correct the path.");
+            else if (!paths.TryAdd(name.Key, Path.GetFullPath(path)))
+                errors.Add($"REPOSITORY_PATHS names {repository} twice.");
+        }
+        return paths;
     }
 
     private static List<string> SplitSecrets(string? value) =>

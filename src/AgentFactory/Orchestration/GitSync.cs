@@ -7,6 +7,8 @@ namespace AgentFactory.Orchestration;
 /// <summary>
 /// GIT_SYNC_ENABLED: `git pull --ff-only` of the working copy (GIT_SYNC_PATH, default the working
 /// directory) once per tick, bounded by GIT_SYNC_TIMEOUT_SECONDS. A failure is logged, never thrown.
+/// This is the service's own working copy; agents never check code out of it (they use
+/// <see cref="Mirrors"/> of their event's repository). What git prints is logged redacted.
 /// </summary>
 public sealed partial class GitSync(AgentFactoryOptions options, Git git, ILogger<GitSync> log)
 {
@@ -32,7 +34,9 @@ public sealed partial class GitSync(AgentFactoryOptions options, Git git, ILogge
         try
         {
             // The same small environment as the agents' git, with prompts off: a pull never waits for a password.
-            var result = await git.TryRunAsync(path, ["pull", "--ff-only"], timeout.Token);
+            // A password in a remote's URL goes in a header, out of the remote helper's arguments (`ps`).
+            var credentials = await git.RemoteCredentialsAsync(path, timeout.Token);
+            var result = await git.TryRunAsync(path, ["pull", "--ff-only"], timeout.Token, credentials);
             if (result.ExitCode == 0)
             {
                 LogSynced(log, path, result.Output.Trim());

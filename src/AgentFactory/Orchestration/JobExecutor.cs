@@ -54,11 +54,29 @@ public sealed partial class JobExecutor(AgentCatalog agents, TimeProvider time, 
         {
             return new AttemptOutcome(AttemptEnd.PermanentFailure, e.Message, null);
         }
+        catch (Exception e) when (IsBug(e))
+        {
+            // A programming error: its message means nothing to users; the stack is in the log.
+            LogAgentBug(log, e, job.Id, settings.Agent);
+            return new AttemptOutcome(AttemptEnd.Failed, $"Agent '{settings.Agent}' failed unexpectedly ({e.Message}); the service log has the details (job {job.Id}).", null);
+        }
         catch (Exception e)
         {
-            return new AttemptOutcome(AttemptEnd.Failed, $"{e.GetType().Name}: {e.Message}", null);
+            // The job's error is for users: the message alone, as the agent worded it, never a .NET type name.
+            LogAgentThrew(log, e, job.Id, settings.Agent);
+            return new AttemptOutcome(AttemptEnd.Failed, e.Message, null);
         }
     }
+
+    private static bool IsBug(Exception e) =>
+        e is NullReferenceException or ArgumentException or InvalidCastException or IndexOutOfRangeException
+            or KeyNotFoundException or NotImplementedException or NotSupportedException or FormatException;
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Job {JobId}: agent {Agent} failed unexpectedly")]
+    private static partial void LogAgentBug(ILogger logger, Exception exception, long jobId, string agent);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Job {JobId}: agent {Agent} failed")]
+    private static partial void LogAgentThrew(ILogger logger, Exception exception, long jobId, string agent);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId} ({JobType}) attempt {Attempt}/{Max} started on agent {Agent}")]
     private static partial void LogJobStarted(ILogger logger, long jobId, string jobType, int attempt, int max, string agent);

@@ -2,7 +2,7 @@ using AgentFactory.Sandbox;
 
 namespace AgentFactory.Workspace;
 
-/// <summary>A git command failed; the message has the command (never a credential) and git's output.</summary>
+/// <summary>A git command failed; the message says which and what git said, with every credential cut out.</summary>
 public sealed class GitException : Exception
 {
     public GitException() { }
@@ -12,34 +12,53 @@ public sealed class GitException : Exception
 
 /// <summary>
 /// Runs the service's git through <see cref="IHostProcesses"/> with the host environment allowlist (no
-/// service secrets) and never a password prompt. Credentials, when needed, go in <c>extraEnv</c> as
-/// GIT_CONFIG_* entries: an environment is not visible to other users the way arguments are.
+/// service secrets) and never a password prompt. Credentials, when needed, come in a <see cref="GitConfig"/>
+/// that becomes GIT_CONFIG_* entries: an environment is not visible to other users the way arguments
+/// are. What git prints is redacted here, at the source, before any caller can log or store it.
+/// Callers pass values that come from a payload only after validating them (<see cref="GitTarget"/>)
+/// and after --end-of-options.
 /// </summary>
 public sealed class Git(IHostProcesses processes, ProcessEnvironment environment)
 {
-    public async Task<string> RunAsync(string directory, IReadOnlyList<string> args, CancellationToken ct, IReadOnlyDictionary<string, string>? extraEnv = null)
+    public async Task<string> RunAsync(string directory, IReadOnlyList<string> args, CancellationToken ct, GitConfig? config = null)
     {
-        var result = await TryRunAsync(directory, args, ct, extraEnv);
+        var result = await TryRunAsync(directory, args, ct, config);
         return result.ExitCode == 0 ? result.Output
-            : throw new GitException($"git {string.Join(' ', args.Where(a => !a.Contains("extraheader", StringComparison.OrdinalIgnoreCase)))} failed (exit {result.ExitCode}): {result.Output.Trim()}");
+            : throw new GitException($"git {Describe(args, config)} failed (exit code {result.ExitCode}): {result.Output.Trim()}");
     }
 
-    public Task<ProcessResult> TryRunAsync(string directory, IReadOnlyList<string> args, CancellationToken ct, IReadOnlyDictionary<string, string>? extraEnv = null)
+    /// <summary>Runs git; the result's output is already redacted.</summary>
+    public async Task<ProcessResult> TryRunAsync(string directory, IReadOnlyList<string> args, CancellationToken ct, GitConfig? config = null)
     {
         var env = environment.ForHost();
-        foreach (var (k, v) in extraEnv ?? new Dictionary<string, string>()) env[k] = v;
-        return processes.RunAsync(new ProcessSpec("git", ["-C", directory, .. args], env, MaxOutputBytes: 64 * 1024), ct);
+        config?.AddTo(env);
+        var result = await processes.RunAsync(new ProcessSpec("git", ["-C", directory, .. args], env, MaxOutputBytes: 64 * 1024), ct);
+        return result with { Output = GitRedaction.Redact(result.Output, config?.Secrets) };
     }
 
-    /// <summary>Environment that makes git send an HTTPS token (GitHub's "x-access-token" basic auth) without it appearing in arguments or URLs.</summary>
-    public static Dictionary<string, string> TokenAuth(string token)
+    /// <summary>
+    /// For a working copy whose remotes carry a password in their URL ("https://user:TOKEN@host/…"):
+    /// configuration that rewrites those URLs without it (url.&lt;bare&gt;.insteadOf) and sends it as a
+    /// header instead, so git's remote helper never gets it in its arguments and git never prints it.
+    /// </summary>
+    public async Task<GitConfig> RemoteCredentialsAsync(string directory, CancellationToken ct)
     {
-        var basic = Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes("x-access-token:" + token));
-        return new(StringComparer.Ordinal)
+        var config = new GitConfig();
+        var env = environment.ForHost();
+        // Read unredacted, and never shown: this output holds the credentials themselves.
+        var urls = await processes.RunAsync(new ProcessSpec("git", ["-C", directory, "config", "--get-regexp", @"^remote\..*\.(push)?url$"], env, MaxOutputBytes: 64 * 1024), ct);
+        if (urls.ExitCode != 0) return config;
+        foreach (var line in urls.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
-            ["GIT_CONFIG_COUNT"] = "1",
-            ["GIT_CONFIG_KEY_0"] = "http.extraheader",
-            ["GIT_CONFIG_VALUE_0"] = "Authorization: Basic " + basic,
-        };
+            var url = line[(line.IndexOf(' ', StringComparison.Ordinal) + 1)..];
+            var remote = GitRemote.FromConfigured(url);
+            if (remote.Auth is null) continue;
+            config.Set($"url.{remote.Url}.insteadOf", url).With(remote.Auth);
+        }
+        return config;
     }
+
+    /// <summary>The command for a message: its arguments, redacted.</summary>
+    public static string Describe(IReadOnlyList<string> args, GitConfig? config = null) =>
+        GitRedaction.Redact(string.Join(' ', args), config?.Secrets);
 }

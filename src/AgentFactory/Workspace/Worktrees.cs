@@ -4,116 +4,141 @@ using Microsoft.Extensions.Logging;
 
 namespace AgentFactory.Workspace;
 
-/// <summary>What to check out: a commit sha, a tag, or the tip of a branch on origin.</summary>
-public sealed record GitTarget(string Kind, string Name)
-{
-    public static GitTarget Commit(string sha) => new("commit", sha);
-    public static GitTarget Tag(string tag) => new("tag", tag);
-    public static GitTarget Branch(string branch) => new("branch", branch);
-    public override string ToString() => $"{Kind} {Name}";
-}
-
 /// <summary>
-/// Gives each job its own `git worktree` of the shared clone (GIT_SYNC_PATH, which the orchestrator
-/// keeps current), detached at the event's commit, under the temp directory. Jobs never share a
-/// working tree; the worktree is removed when the job is done, also on failure or cancellation.
-/// A commit the clone lacks is fetched from origin. Changes to the clone's shared state (fetch,
-/// worktree add/remove) are serialized: git takes locks there.
+/// Gives each job its own `git worktree` of its repository's mirror (<see cref="Mirrors"/>), detached
+/// at the event's commit, in &lt;data dir&gt;/worktrees (private to the service user, checked before
+/// each use). Jobs never share a working tree; the worktree is removed when the job is done, also on
+/// failure or cancellation. While a job holds a worktree it holds an exclusive lock on its
+/// "&lt;path&gt;.lock" file: the kernel drops the lock when the process dies, so at start
+/// <see cref="SweepAsync"/> can tell the worktrees of a killed service from those of a live one
+/// sharing the data directory.
 /// </summary>
-public sealed partial class Worktrees(AgentFactoryOptions options, Git git, ILogger<Worktrees> log) : IDisposable
+public sealed partial class Worktrees(AgentFactoryOptions options, Mirrors mirrors, Git git, ILogger<Worktrees> log)
 {
-    private readonly SemaphoreSlim _gate = new(1, 1);
+    public string Root => options.WorktreeDirectory;
 
-    public string SharedClone => Path.GetFullPath(options.GitSyncPath ?? Directory.GetCurrentDirectory());
-
-    public static string Root => Path.Combine(Path.GetTempPath(), "agentfactory-worktrees");
-
-    public async Task<Worktree> CheckoutAsync(GitTarget target, string label, CancellationToken ct)
+    public async Task<Worktree> CheckoutAsync(RepositorySource source, GitTarget target, string label, CancellationToken ct)
     {
-        var clone = SharedClone;
-        if (!Directory.Exists(Path.Combine(clone, ".git")) && !File.Exists(Path.Combine(clone, ".git")))
-            throw new PermanentAgentException($"GIT_SYNC_PATH ({clone}) is not a git clone. Agents that need the code check out worktrees of it: clone the repository there.");
-
-        Directory.CreateDirectory(Root);
+        if (PrivateDirectory.Ensure(Root) is { } problem)
+            throw new PermanentAgentException($"The worktree directory is not private: {problem}. Fix it or set AGENTFACTORY_DATA_DIR to a directory only the service user can write.");
         var path = Path.Combine(Root, $"{label}-{Guid.NewGuid().ToString("N")[..8]}");
-        await _gate.WaitAsync(ct);
+        var claim = Claim(path) ?? throw new GitException($"The worktree lock {path}.lock is held by another process.");
+        var gate = mirrors.GateFor(source.Repository);
+        string? mirror = null;
+        await gate.WaitAsync(ct);
         try
         {
-            var sha = await ResolveAsync(clone, target, ct);
-            await git.TryRunAsync(clone, ["worktree", "prune"], ct);
-            await git.RunAsync(clone, ["worktree", "add", "--detach", path, sha], ct);
-            LogCreated(log, path, target.ToString(), sha);
-            return new Worktree(this, path, sha);
+            (mirror, var sha) = await mirrors.ResolveAsync(source, target, ct);
+            await git.RunAsync(mirror, ["worktree", "add", "--quiet", "--detach", path, sha], ct);
+            LogCreated(log, path, source.Repository.FullName, target.ToString(), sha);
+            return new Worktree(this, source, mirror, path, sha, claim);
         }
         catch
         {
-            await RemoveAsync(path);
+            if (mirror is not null) await RemoveAsync(mirror, path);
+            Release(path, claim);
             throw;
         }
         finally
         {
-            _gate.Release();
-        }
-    }
-
-    private async Task<string> ResolveAsync(string clone, GitTarget target, CancellationToken ct)
-    {
-        var (local, refspec) = target.Kind switch
-        {
-            "tag" => ($"refs/tags/{target.Name}", $"+refs/tags/{target.Name}:refs/tags/{target.Name}"),
-            "branch" => ($"refs/remotes/origin/{target.Name}", $"+refs/heads/{target.Name}:refs/remotes/origin/{target.Name}"),
-            _ => (target.Name, target.Name),
-        };
-        // A branch is fetched every time (its tip moves); a commit or tag only when the clone lacks it.
-        if (target.Kind == "branch" || await RevParseAsync(clone, local, ct) is null)
-        {
-            var fetch = await git.TryRunAsync(clone, ["fetch", "--quiet", "origin", refspec], ct);
-            if (fetch.ExitCode != 0 && (target.Kind != "branch" || await RevParseAsync(clone, local, ct) is null))
-                throw new GitException($"{target} is not in the shared clone {clone} and fetching it from origin failed: {fetch.Output.Trim()}");
-        }
-        return await RevParseAsync(clone, local, ct)
-            ?? (target.Kind == "branch" ? await RevParseAsync(clone, $"refs/heads/{target.Name}", ct) : null)
-            ?? throw new PermanentAgentException($"{target} does not exist in origin of {clone}.");
-    }
-
-    private async Task<string?> RevParseAsync(string clone, string rev, CancellationToken ct)
-    {
-        var result = await git.TryRunAsync(clone, ["rev-parse", "--verify", "--quiet", rev + "^{commit}"], ct);
-        return result.ExitCode == 0 ? result.Output.Trim() : null;
-    }
-
-    /// <summary>Removes a worktree; bounded on its own (the job's token may already be cancelled).</summary>
-    internal async Task RemoveAsync(string path)
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        var removed = await git.TryRunAsync(SharedClone, ["worktree", "remove", "--force", path], timeout.Token);
-        if (removed.ExitCode != 0 || Directory.Exists(path))
-        {
-            try { if (Directory.Exists(path)) Directory.Delete(path, recursive: true); }
-            catch (IOException e) { LogRemoveFailed(log, path, e.Message); }
-            catch (UnauthorizedAccessException e) { LogRemoveFailed(log, path, e.Message); }
-            await git.TryRunAsync(SharedClone, ["worktree", "prune"], timeout.Token);
+            gate.Release();
         }
     }
 
     internal async Task ReleaseAsync(Worktree worktree)
     {
-        await _gate.WaitAsync();
+        var gate = mirrors.GateFor(worktree.Source.Repository);
+        await gate.WaitAsync();
         try
         {
-            await RemoveAsync(worktree.Path);
+            await RemoveAsync(worktree.Mirror, worktree.Path);
             LogRemoved(log, worktree.Path);
         }
         finally
         {
-            _gate.Release();
+            gate.Release();
+            Release(worktree.Path, worktree.Claim);
         }
     }
 
-    public void Dispose() => _gate.Dispose();
+    /// <summary>
+    /// Removes the worktrees no live process holds (left by a killed service) from disk, then prunes
+    /// every mirror's worktree list. Returns how many directories were removed and entries pruned.
+    /// </summary>
+    public async Task<(int Removed, int Pruned)> SweepAsync(CancellationToken ct)
+    {
+        var removed = 0;
+        if (Directory.Exists(Root))
+        {
+            foreach (var dir in Directory.GetDirectories(Root))
+            {
+                if (Claim(dir) is not { } claim) continue; // a live job's
+                try
+                {
+                    Delete(dir);
+                    removed++;
+                }
+                finally
+                {
+                    Release(dir, claim);
+                }
+            }
+            foreach (var orphan in Directory.GetFiles(Root, "*.lock").Where(f => !Directory.Exists(f[..^".lock".Length])))
+                if (Claim(orphan[..^".lock".Length]) is { } claim) Release(orphan[..^".lock".Length], claim);
+        }
+        var pruned = 0;
+        foreach (var mirror in mirrors.All())
+        {
+            var result = await git.TryRunAsync(mirror, ["worktree", "prune", "--verbose"], ct);
+            pruned += result.Output.Split('\n').Count(l => l.StartsWith("Removing ", StringComparison.Ordinal));
+        }
+        return (removed, pruned);
+    }
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Worktree {Path} created at {Target} ({Sha})")]
-    private static partial void LogCreated(ILogger logger, string path, string target, string sha);
+    /// <summary>Removes a worktree; bounded on its own (the job's token may already be cancelled).</summary>
+    private async Task RemoveAsync(string mirror, string path)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var removed = await git.TryRunAsync(mirror, ["worktree", "remove", "--force", path], timeout.Token);
+        if (removed.ExitCode != 0 || Directory.Exists(path))
+        {
+            Delete(path);
+            await git.TryRunAsync(mirror, ["worktree", "prune"], timeout.Token);
+        }
+    }
+
+    private void Delete(string path)
+    {
+        try { if (Directory.Exists(path)) Directory.Delete(path, recursive: true); }
+        catch (IOException e) { LogRemoveFailed(log, path, e.Message); }
+        catch (UnauthorizedAccessException e) { LogRemoveFailed(log, path, e.Message); }
+    }
+
+    /// <summary>An exclusive lock (flock, through FileShare.None) on "&lt;path&gt;.lock"; null when another process holds it.</summary>
+    private static FileStream? Claim(string path)
+    {
+        var options = new FileStreamOptions { Mode = FileMode.OpenOrCreate, Access = FileAccess.ReadWrite, Share = FileShare.None };
+        if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        try
+        {
+            return new FileStream(path + ".lock", options);
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
+
+    private static void Release(string path, FileStream claim)
+    {
+        try { File.Delete(path + ".lock"); }
+        catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
+        claim.Dispose();
+    }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Worktree {Path} of {Repository} created at {Target} ({Sha})")]
+    private static partial void LogCreated(ILogger logger, string path, string repository, string target, string sha);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Worktree {Path} removed")]
     private static partial void LogRemoved(ILogger logger, string path);
@@ -122,11 +147,19 @@ public sealed partial class Worktrees(AgentFactoryOptions options, Git git, ILog
     private static partial void LogRemoveFailed(ILogger logger, string path, string reason);
 }
 
-/// <summary>A job's private checkout. Dispose it (await using) to remove it.</summary>
-public sealed class Worktree(Worktrees owner, string path, string sha) : IAsyncDisposable
+/// <summary>A job's private checkout of its repository. Dispose it (await using) to remove it.</summary>
+public sealed class Worktree : IAsyncDisposable
 {
-    public string Path { get; } = path;
-    public string Sha { get; } = sha;
+    private readonly Worktrees _owner;
 
-    public ValueTask DisposeAsync() => new(owner.ReleaseAsync(this));
+    internal Worktree(Worktrees owner, RepositorySource source, string mirror, string path, string sha, FileStream claim) =>
+        (_owner, Source, Mirror, Path, Sha, Claim) = (owner, source, mirror, path, sha, claim);
+
+    public RepositorySource Source { get; }
+    public string Mirror { get; }
+    public string Path { get; }
+    public string Sha { get; }
+    internal FileStream Claim { get; }
+
+    public ValueTask DisposeAsync() => new(_owner.ReleaseAsync(this));
 }

@@ -131,4 +131,21 @@ public sealed class DoctorTests : IDisposable
         Assert.Equal(ExitCodes.Ok, exit);
         Assert.Contains("warn  GitHub: could not check GITHUB_TOKEN", output, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Doctor_says_where_agents_get_code_and_that_a_worktree_directory_others_may_write_is_a_problem()
+    {
+        var clone = _dir.File("widgets");
+        Git(_dir.Path, "init", "-q", clone);
+        var worktrees = Directory.CreateDirectory(Path.Combine(_dir.Path, "data", "worktrees")).FullName;
+        File.SetUnixFileMode(worktrees, (UnixFileMode)0b111_111_111);
+
+        var (exit, output, _) = await Doctor(new() { ["REPOSITORY_PATHS"] = $"octo/widgets={clone}", ["GITHUB_API_URL"] = "https://github.example.com/api/v3/" });
+
+        Assert.Equal(ExitCodes.Failure, exit);
+        Assert.Contains($"ok    repositories: octo/widgets comes from the clone {clone} (REPOSITORY_PATHS)", output, StringComparison.Ordinal);
+        Assert.Contains("warn  repositories: other repositories come from https://github.example.com/<owner>/<name>.git without a credential", output, StringComparison.Ordinal);
+        Assert.Contains($"FAIL  worktrees: {worktrees} may be written by other users (mode 777)", output, StringComparison.Ordinal);
+        Assert.Contains($"fix: remove {worktrees} (the service re-creates it with mode 0700)", output, StringComparison.Ordinal);
+    }
 }

@@ -62,8 +62,8 @@ public sealed class DeployWorkflowTests : IAsyncLifetime
         Assert.Contains("Deployed octo/widgets v1.0.0", telegram["text"]!.GetValue<string>(), StringComparison.Ordinal);
         Assert.Contains("version 1.0.0", telegram["text"]!.GetValue<string>(), StringComparison.Ordinal);
         Assert.Contains("Deployed octo/widgets v1.0.0", Assert.Single(_channels.Slack.Texts), StringComparison.Ordinal);
-        Assert.Empty(Directory.Exists(Worktrees.Root) ? Directory.GetDirectories(Worktrees.Root, $"deploy-{job.Id}-*") : []);
-        Assert.Single(_world.Shared.Git("worktree", "list").Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Empty(Directory.GetFileSystemEntries(Path.Combine(service.DataDir, "worktrees")));
+        Assert.Equal(1, AgentWorld.WorktreeCount(service));
     }
 
     [Fact]

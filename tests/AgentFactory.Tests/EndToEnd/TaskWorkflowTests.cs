@@ -48,7 +48,7 @@ public sealed class TaskWorkflowTests : IAsyncLifetime
         Assert.Contains("- `README.md`", plan, StringComparison.Ordinal);
         Assert.Equal(_world.Initial, _world.Origin.Git("rev-parse", "agent-task/issue-1~1").Trim());
         Assert.Equal("Agent Factory", _world.Origin.Git("log", "-1", "--format=%an", "agent-task/issue-1").Trim());
-        Assert.Single(_world.Shared.Git("worktree", "list").Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Equal(1, AgentWorld.WorktreeCount(service));
     }
 
     [Fact]

@@ -164,6 +164,28 @@ public sealed class OrchestratorTests
     }
 
     [Fact]
+    public async Task Agent_exception_becomes_its_message_alone_with_no_dotnet_type_name()
+    {
+        var probe = new ProbeAgentKind((_, _) => throw new AgentFactory.Workspace.GitException("git fetch failed (exit code 128): fatal: repository not found"));
+        await using var service = await Start(probe);
+        var id = await service.Store.EnqueueAsync(new NewJob("t", "{}", MaxAttempts: 1), default);
+        var failed = await service.WaitForJobAsync(id, JobStatus.Failed);
+        Assert.Equal("git fetch failed (exit code 128): fatal: repository not found", failed.Error);
+    }
+
+    [Fact]
+    public async Task Agent_bug_is_reported_as_unexpected_with_no_dotnet_type_name()
+    {
+        var probe = new ProbeAgentKind((_, _) => throw new NullReferenceException("Object reference not set to an instance of an object."));
+        await using var service = await Start(probe);
+        var id = await service.Store.EnqueueAsync(new NewJob("t", "{}", MaxAttempts: 1), default);
+        var failed = await service.WaitForJobAsync(id, JobStatus.Failed);
+        Assert.StartsWith("Agent 'probe' failed unexpectedly (Object reference not set", failed.Error, StringComparison.Ordinal);
+        Assert.Contains($"the service log has the details (job {id})", failed.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("Exception", failed.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Attempt_that_runs_past_its_timeout_is_cancelled_and_counted_as_failed()
     {
         var time = Clock();

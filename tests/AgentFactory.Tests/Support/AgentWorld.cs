@@ -3,6 +3,7 @@ using AgentFactory.GitHub;
 using AgentFactory.Notify;
 using AgentFactory.Jobs;
 using AgentFactory.Models;
+using AgentFactory.Hosting;
 using AgentFactory.Options;
 using AgentFactory.Routing;
 using AgentFactory.Tests.Support.Fakes;
@@ -12,8 +13,8 @@ namespace AgentFactory.Tests.Support;
 
 /// <summary>
 /// Everything an agent end-to-end test needs: a bare repository standing in for GitHub's copy
-/// (served by <see cref="FakeGitHub"/>), an author's clone to push from, and the service's shared
-/// clone (GIT_SYNC_PATH), made before the test's own commits so agents must fetch what they need.
+/// (served by <see cref="FakeGitHub"/>, API and git over HTTP with the token) and an author's clone
+/// to push from. The service fetches the repository into its own mirror, as from GitHub.
 /// </summary>
 public sealed class AgentWorld : IAsyncDisposable
 {
@@ -24,7 +25,6 @@ public sealed class AgentWorld : IAsyncDisposable
 
     public GitRepo Origin { get; private set; } = null!;
     public GitRepo Author { get; private set; } = null!;
-    public GitRepo Shared { get; private set; } = null!;
     public FakeGitHub GitHub { get; private set; } = null!;
     public string Dir => _dir.Path;
 
@@ -39,7 +39,6 @@ public sealed class AgentWorld : IAsyncDisposable
         world.Initial = world.Author.Commit("Initial commit", initialFiles ?? new Dictionary<string, string?> { ["README.md"] = "# Widgets\n\nHello.\n" });
         world.Author.Git("remote", "add", "origin", world.Origin.Path);
         world.Author.Git("push", "--quiet", "origin", "main");
-        world.Shared = GitRepo.Clone(world.Origin.Path, world._dir.File("shared"));
         world.GitHub = await FakeGitHub.StartAsync(Repository, world.Origin.Path, Token);
         return world;
     }
@@ -51,6 +50,12 @@ public sealed class AgentWorld : IAsyncDisposable
         Author.Git("push", "--quiet", "origin", "main");
         return sha;
     }
+
+    /// <summary>The service's mirror of the repository (under its data directory).</summary>
+    public static GitRepo Mirror(TestService service) => new(Path.Combine(service.DataDir, "mirrors", "octo", "widgets.git"));
+
+    /// <summary>Entries of the mirror's `git worktree list` (1: the mirror alone, no job's worktree left).</summary>
+    public static int WorktreeCount(TestService service) => Mirror(service).Git("worktree", "list").Split('\n', StringSplitOptions.RemoveEmptyEntries).Length;
 
     /// <summary>A recorded GitHub payload pointed at this world's repository (default branch main, clone_url the bare repo).</summary>
     public string Payload(string eventName, string fixture, Action<JsonNode>? change = null) =>
@@ -74,12 +79,26 @@ public sealed class AgentWorld : IAsyncDisposable
         MaxRetryWait = TimeSpan.FromSeconds(5),
     };
 
+    private readonly List<string> _writable = [];
+
+    /// <summary>Lets the shipped agents' sandboxed scripts write <paramref name="path"/> too (where a test's script records what it saw).</summary>
+    public void AllowWrites(string path) => _writable.Add(path);
+
+    /// <summary>The routing with every agent of the shipped defaults allowed to write what <see cref="AllowWrites"/> named.</summary>
+    private string WithWritable(string json)
+    {
+        if (_writable.Count == 0) return json;
+        var routing = JsonNode.Parse(json, documentOptions: new System.Text.Json.JsonDocumentOptions { CommentHandling = System.Text.Json.JsonCommentHandling.Skip, AllowTrailingCommas = true })!;
+        foreach (var (_, agent) in routing["agents"]?.AsObject() ?? [])
+            if (agent is JsonObject a) a["writablePaths"] = new JsonArray([.. _writable.Select(p => (JsonNode)p)]);
+        return routing.ToJsonString();
+    }
+
     /// <summary>The real service with the default routing (unless given) and these settings in place of the environment's.</summary>
     public Task<TestService> StartServiceAsync(GitHubSettings? github = null, LlmSettings? llm = null, NotifySettings? notify = null,
-        string? routingJson = null, Action<AgentFactoryOptions>? configure = null) =>
-        TestService.StartAsync(routingJson: routingJson ?? RoutingLoader.DefaultJson(), configure: o =>
+        string? routingJson = null, Action<AgentFactoryOptions>? configure = null, HostEnvironment? environment = null, Action<IServiceCollection>? services = null) =>
+        TestService.StartAsync(routingJson: WithWritable(routingJson ?? RoutingLoader.DefaultJson()), environment: environment, configure: o =>
         {
-            o.GitSyncPath = Shared.Path;
             o.RetryBaseDelay = TimeSpan.Zero;
             configure?.Invoke(o);
         }, services: s =>
@@ -87,6 +106,7 @@ public sealed class AgentWorld : IAsyncDisposable
             s.AddSingleton(github ?? TokenSettings());
             s.AddSingleton(llm ?? new LlmSettings());
             s.AddSingleton(notify ?? new NotifySettings());
+            services?.Invoke(s);
         });
 
     /// <summary>Sends a signed delivery and waits for its one job to end.</summary>

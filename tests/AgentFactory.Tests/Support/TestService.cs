@@ -33,7 +33,7 @@ public sealed class TestService : IAsyncDisposable
 
     public DashboardSettings Dashboard { get; private set; } = null!;
     public IJobStore Store => Host.Services.GetRequiredService<IJobStore>();
-    public string DataDir => _dir.Path;
+    public string DataDir => Options.DataDirectory;
 
     private TestService(AgentFactoryOptions options) => Options = options;
 
@@ -44,7 +44,8 @@ public sealed class TestService : IAsyncDisposable
         Action<IServiceCollection>? services = null,
         Func<IJobStore, Task>? seed = null,
         string? adminUrls = null,
-        string adminToken = AdminToken)
+        string adminToken = AdminToken,
+        HostEnvironment? environment = null)
     {
         var service = new TestService(new AgentFactoryOptions());
         var o = service.Options;
@@ -60,7 +61,7 @@ public sealed class TestService : IAsyncDisposable
         service.Dashboard = DashboardSettingsLoader.Load(
             name => name switch { "ADMIN_TOKEN" => adminToken, "ADMIN_URLS" => adminUrls, _ => null }, o.DataDirectory, createToken: false);
         // The developer's own environment never reaches the service under test (LLM_BASE_URL set at home must not change a test).
-        var settings = new ServiceSettings { Options = o, Routing = routing, Dashboard = service.Dashboard, Environment = HostEnvironment.Minimal() };
+        var settings = new ServiceSettings { Options = o, Routing = routing, Dashboard = service.Dashboard, Environment = environment ?? HostEnvironment.Minimal() };
         service.Host = AppBuilder.Build(settings, roles, "http://127.0.0.1:0", services);
         await service.Store.MigrateAsync(CancellationToken.None);
         if (seed is not null) await seed(service.Store); // rows that exist before the orchestrator starts

@@ -26,9 +26,11 @@ public sealed class CodeReviewSettings
 /// The guide's Example 1. A push: the diff of before...after (or of the one commit that created the
 /// branch) is reviewed and the review posted as a comment on the pushed commit. A pull request: its
 /// files are reviewed and a review with event COMMENT is posted. The review is the LLM's when one is
-/// configured, plus the deterministic checks (<see cref="DiffReview"/>).
+/// configured, plus the deterministic checks (<see cref="DiffReview"/>). Every commit SHA from the
+/// payload is checked to be one before it reaches GitHub's API or git.
 /// </summary>
-public sealed partial class CodeReviewAgent(string name, CodeReviewSettings settings, GitHubClients github, ReviewWriter writer, Worktrees worktrees, ILogger<CodeReviewAgent> log) : IAgent
+public sealed partial class CodeReviewAgent(string name, CodeReviewSettings settings, GitHubClients github, RepositorySources sources, ReviewWriter writer,
+    Worktrees worktrees, ILogger<CodeReviewAgent> log) : IAgent
 {
     private const string ZeroSha = "0000000000000000000000000000000000000000";
 
@@ -45,7 +47,9 @@ public sealed partial class CodeReviewAgent(string name, CodeReviewSettings sett
     {
         var after = job.PayloadString("after")!;
         if (job.PayloadString("deleted") == "true" || after == ZeroSha) return AgentResult.Success("The push deleted the branch: nothing to review.");
+        GitTarget.Commit(after, "after");
         var before = job.PayloadString("before");
+        if (before is not null) GitTarget.Commit(before, "before");
         var branch = job.PayloadString("ref")?.Replace("refs/heads/", "", StringComparison.Ordinal) ?? "?";
         var repo = await github.ForJobAsync(job, Name, ct);
 
@@ -78,6 +82,7 @@ public sealed partial class CodeReviewAgent(string name, CodeReviewSettings sett
         if (!int.TryParse(job.PayloadString("pull_request.number"), out var number))
             throw new PermanentAgentException("The pull_request payload has no pull_request.number.");
         var head = job.PayloadString("pull_request.head.sha");
+        if (head is not null) GitTarget.Commit(head, "pull_request.head.sha");
         var repo = await github.ForJobAsync(job, Name, ct);
         var files = await repo.CallAsync($"listing the files of pull request #{number}", c => c.PullRequest.Files(repo.Owner, repo.Name, number), ct);
         var changes = await WithSizesAsync([.. files.Select(f => new FileChange(f.FileName, f.Status, f.Additions, f.Deletions, f.Patch))], head, job, ct);
@@ -95,7 +100,7 @@ public sealed partial class CodeReviewAgent(string name, CodeReviewSettings sett
     private async Task<IReadOnlyList<FileChange>> WithSizesAsync(IReadOnlyList<FileChange> changes, string? sha, AgentJob job, CancellationToken ct)
     {
         if (!settings.Checkout || sha is null) return changes;
-        await using var tree = await worktrees.CheckoutAsync(GitTarget.Commit(sha), $"review-{job.Id}", ct);
+        await using var tree = await worktrees.CheckoutAsync(await sources.ForJobAsync(job, Name, ct), GitTarget.Commit(sha), $"review-{job.Id}", ct);
         return [.. changes.Select(c => File.Exists(Path.Combine(tree.Path, c.Path)) ? c with { SizeBytes = new FileInfo(Path.Combine(tree.Path, c.Path)).Length } : c)];
     }
 

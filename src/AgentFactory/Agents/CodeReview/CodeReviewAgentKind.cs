@@ -5,7 +5,7 @@ using Microsoft.Extensions.Logging;
 
 namespace AgentFactory.Agents.CodeReview;
 
-public sealed class CodeReviewAgentKind(GitHubClients github, ReviewWriter writer, Worktrees worktrees, ILogger<CodeReviewAgent> log) : IAgentKind
+public sealed class CodeReviewAgentKind(GitHubClients github, RepositorySources sources, ReviewWriter writer, Worktrees worktrees, ILogger<CodeReviewAgent> log) : IAgentKind
 {
     public string Kind => "code_review";
 
@@ -14,6 +14,6 @@ public sealed class CodeReviewAgentKind(GitHubClients github, ReviewWriter write
         var parsed = AgentSettings.Parse<CodeReviewSettings>(name, settings);
         if (parsed.LargeFileChangeLines < 1 || parsed.LargeDiffLines < 1 || parsed.LargeFileBytes < 1)
             throw new AgentConfigurationException($"agents.{name}: largeFileChangeLines, largeDiffLines and largeFileBytes must be positive.");
-        return new CodeReviewAgent(name, parsed, github, writer, worktrees, log);
+        return new CodeReviewAgent(name, parsed, github, sources, writer, worktrees, log);
     }
 }

@@ -12,7 +12,7 @@ namespace AgentFactory.Agents.Deploy;
 /// <summary>Settings of a "deploy" agent: a command agent's, plus where it runs and who is told.</summary>
 public sealed class DeployAgentSettings : CommandAgentSettings
 {
-    /// <summary>Run in a private worktree of the shared clone at the release tag (workingDirectory is then relative to it).</summary>
+    /// <summary>Run in a private worktree of the release's own repository at its tag (workingDirectory is then relative to it).</summary>
     public bool Checkout { get; set; } = true;
 
     /// <summary>Channels told of the outcome: "telegram", "slack"; absent means every configured channel.</summary>
@@ -26,9 +26,11 @@ public sealed class DeployAgentSettings : CommandAgentSettings
 /// The guide's Example 2: runs the deployment command for a release, with AF_RELEASE_TAG /
 /// AF_RELEASE_NAME / AF_RELEASE_URL (and the command agent's allowlisted environment) in a checkout
 /// of the tag, keeps the output tail on the job and posts the outcome to Telegram and/or Slack.
+/// The checkout is of the event's repository (repository.full_name) only, from its mirror; the tag is
+/// checked to be a tag name before git sees it, so "v1.1~1" or "HEAD" never picks another commit.
 /// A notice that cannot be sent is logged and noted in the output; it never fails the deployment.
 /// </summary>
-public sealed partial class DeployAgent(string name, DeployAgentSettings settings, Worktrees worktrees, Notifications notifications,
+public sealed partial class DeployAgent(string name, DeployAgentSettings settings, RepositorySources sources, Worktrees worktrees, Notifications notifications,
     IAgentProcesses processes, ProcessEnvironment environment, JobSandbox sandbox, AgentFactoryOptions options, ILogger<DeployAgent> log) : IAgent
 {
     public string Name { get; } = name;
@@ -39,12 +41,13 @@ public sealed partial class DeployAgent(string name, DeployAgentSettings setting
     {
         var tag = job.PayloadString("release.tag_name")
             ?? throw new PermanentAgentException($"Agent '{Name}' deploys releases: the job payload has no release.tag_name.");
+        var target = GitTarget.Tag(tag, "release.tag_name");
         var what = $"{job.PayloadString("repository.full_name") ?? "release"} {tag}";
         var started = Stopwatch.GetTimestamp();
         Worktree? tree = null;
         try
         {
-            if (settings.Checkout) tree = await worktrees.CheckoutAsync(GitTarget.Tag(tag), $"deploy-{job.Id}", ct);
+            if (settings.Checkout) tree = await worktrees.CheckoutAsync(await sources.ForJobAsync(job, Name, ct), target, $"deploy-{job.Id}", ct);
             var env = CommandAgent.EnvironmentFor(environment, settings, job);
             if (tree is not null) env["AF_CHECKOUT"] = tree.Path;
             if (tree is not null) env["AF_COMMIT"] = tree.Sha;
@@ -106,7 +109,7 @@ public sealed partial class DeployAgent(string name, DeployAgentSettings setting
     private static partial void LogDeployed(ILogger logger, string what, int exitCode, double seconds);
 }
 
-public sealed class DeployAgentKind(Worktrees worktrees, Notifications notifications, IAgentProcesses processes, ProcessEnvironment environment, JobSandbox sandbox, AgentFactoryOptions options, ILogger<DeployAgent> log) : IAgentKind
+public sealed class DeployAgentKind(RepositorySources sources, Worktrees worktrees, Notifications notifications, IAgentProcesses processes, ProcessEnvironment environment, JobSandbox sandbox, AgentFactoryOptions options, ILogger<DeployAgent> log) : IAgentKind
 {
     public string Kind => "deploy";
 
@@ -121,6 +124,6 @@ public sealed class DeployAgentKind(Worktrees worktrees, Notifications notificat
         if (parsed.NotifyTailLines is < 0 or > 200)
             throw new AgentConfigurationException($"agents.{name}.notifyTailLines must be from 0 to 200.");
         sandbox.Validate(name, parsed);
-        return new DeployAgent(name, parsed, worktrees, notifications, processes, environment, sandbox, options, log);
+        return new DeployAgent(name, parsed, sources, worktrees, notifications, processes, environment, sandbox, options, log);
     }
 }

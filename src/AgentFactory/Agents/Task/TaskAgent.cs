@@ -10,8 +10,11 @@ namespace AgentFactory.Agents.Tasks;
 /// plan, commits it as plans/issue-N.md on branch agent-task/issue-N (from a private worktree at the
 /// default branch), pushes it, opens a pull request and comments on the issue with its link.
 /// Idempotent: an open pull request from that branch is reused, and the comment is written once.
+/// The code comes from the repository's own mirror; the push goes to agents.&lt;name&gt;.remote or to
+/// the repository on the configured GitHub host, never to a URL from the payload.
 /// </summary>
-public sealed partial class TaskAgent(string name, TaskAgentSettings settings, GitHubClients github, PlanWriter planner, Worktrees worktrees, Git git, ILogger<TaskAgent> log) : IAgent
+public sealed partial class TaskAgent(string name, TaskAgentSettings settings, GitHubClients github, RepositorySources sources, PlanWriter planner,
+    Worktrees worktrees, Git git, ILogger<TaskAgent> log) : IAgent
 {
     private const string CommentMarker = "<!-- agentfactory:task-pr ";
 
@@ -32,9 +35,9 @@ public sealed partial class TaskAgent(string name, TaskAgentSettings settings, G
         {
             var issue = await repo.CallAsync($"reading issue #{number}", c => c.Issue.Get(repo.Owner, repo.Name, number), ct);
             var info = new IssueInfo(number, issue.Title ?? "", issue.Body ?? "", issue.HtmlUrl ?? "", issue.User?.Login ?? "?", [.. (issue.Labels ?? []).Select(l => l.Name)]);
-            var baseBranch = job.PayloadString("repository.default_branch") ?? "main";
+            var baseBranch = GitTarget.Branch(job.PayloadString("repository.default_branch") ?? "main", "repository.default_branch");
             await CommitPlanAsync(job, repo, info, branch, baseBranch, ct);
-            pr = await OpenPullRequestAsync(repo, info, branch, baseBranch, ct);
+            pr = await OpenPullRequestAsync(repo, info, branch, baseBranch.Name, ct);
             opened = true;
         }
 
@@ -49,9 +52,9 @@ public sealed partial class TaskAgent(string name, TaskAgentSettings settings, G
         return AgentResult.Success($"{(opened ? "Opened" : "Found open")} pull request #{pr.Number} {pr.HtmlUrl} for issue #{number} of {repo.FullName}");
     }
 
-    private async Task CommitPlanAsync(AgentJob job, GitHubRepo repo, IssueInfo issue, string branch, string baseBranch, CancellationToken ct)
+    private async Task CommitPlanAsync(AgentJob job, GitHubRepo repo, IssueInfo issue, string branch, GitTarget baseBranch, CancellationToken ct)
     {
-        await using var tree = await worktrees.CheckoutAsync(GitTarget.Branch(baseBranch), $"task-{job.Id}", ct);
+        await using var tree = await worktrees.CheckoutAsync(await sources.ForJobAsync(job, Name, ct), baseBranch, $"task-{job.Id}", ct);
         var files = (await git.RunAsync(tree.Path, ["ls-files"], ct)).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         var (plan, author) = await planner.WriteAsync(job, repo.FullName, issue, files, settings.UseLlm, ct);
 
@@ -63,23 +66,24 @@ public sealed partial class TaskAgent(string name, TaskAgentSettings settings, G
         await git.RunAsync(tree.Path, ["-c", $"user.name={settings.AuthorName}", "-c", $"user.email={settings.AuthorEmail}", "-c", "commit.gpgsign=false",
             "commit", "--quiet", "--allow-empty", "-m", $"Plan for #{issue.Number}: {issue.Title}\n\nWritten by Agent Factory ({author}) for {issue.Url}"], ct);
 
-        var (remote, auth) = PushTarget(job, repo);
+        var remote = PushTarget(repo);
         // The branch belongs to the agent: a rerun replaces an earlier plan whose pull request was closed.
-        await git.RunAsync(tree.Path, ["push", "--force", "--quiet", remote, $"HEAD:refs/heads/{branch}"], ct, auth);
+        var push = await git.TryRunAsync(tree.Path, ["push", "--force", "--quiet", "--end-of-options", remote.Url, $"HEAD:refs/heads/{branch}"], ct, GitConfig.For(remote.Auth));
+        if (push.ExitCode != 0)
+            throw new GitException($"Could not push the plan branch {branch} to {remote.Url}: {push.Output.Trim()}. " + (settings.Remote is null
+                ? $"The remote is {repo.FullName} on the git host of GITHUB_API_URL: check that the GitHub credential may push to it (Contents: read and write)."
+                : $"Check agents.{Name}.remote and its credentials."));
     }
 
     /// <summary>
-    /// settings.remote (a remote of the shared clone, a URL or a path) or the event's clone_url. The
-    /// token goes only to the event's own GitHub host, as an HTTP header in git's environment.
+    /// agents.&lt;name&gt;.remote (a URL, whose password moves to a header, or a path), else the repository
+    /// on the GitHub host of GITHUB_API_URL. The GitHub token goes to that host only.
     /// </summary>
-    private (string Remote, Dictionary<string, string>? Auth) PushTarget(AgentJob job, GitHubRepo repo)
+    private GitRemote PushTarget(GitHubRepo repo)
     {
-        var cloneUrl = job.PayloadString("repository.clone_url");
-        var remote = settings.Remote ?? cloneUrl
-            ?? throw new PermanentAgentException($"Agent '{Name}' has no remote to push to: the payload has no repository.clone_url and agents.{Name}.remote is not set.");
-        var sameHost = Uri.TryCreate(remote, UriKind.Absolute, out var r) && r.Scheme == "https"
-            && Uri.TryCreate(cloneUrl, UriKind.Absolute, out var c) && string.Equals(r.Host, c.Host, StringComparison.OrdinalIgnoreCase);
-        return (remote, sameHost ? Git.TokenAuth(repo.Token) : null);
+        if (settings.Remote is null) return sources.OnGitHost(repo.Repository, repo.Token).Remote;
+        var remote = GitRemote.FromConfigured(settings.Remote);
+        return remote.Auth is null && remote.IsOn(sources.GitHost) ? remote with { Auth = GitAuth.Token(sources.GitHost, repo.Token) } : remote;
     }
 
     private static async Task<PullRequest> OpenPullRequestAsync(GitHubRepo repo, IssueInfo issue, string branch, string baseBranch, CancellationToken ct)

@@ -67,8 +67,34 @@ public sealed class FakeGitHub : FakeServer
         lock (_pullRanges) _pullRanges[number] = (@base, head);
     }
 
+    /// <summary>The git host's address for <see cref="Repository"/> (what GITHUB_API_URL's git host gives).</summary>
+    public string GitUrl => new Uri(BaseUrl, Repository + ".git").AbsoluteUri;
+
+    /// <summary>The requests git made (smart HTTP, outside the API), with the Authorization each carried.</summary>
+    public IReadOnlyList<RecordedRequest> GitRequests => [.. Requests.Where(r => !r.Path.StartsWith(Prefix + "/", StringComparison.Ordinal))];
+
     protected override void Map(WebApplication app)
     {
+        // git over smart HTTP at /{owner}/{name}.git, as github.com serves it, with HTTP basic auth
+        // "x-access-token:<token>" required for the tokens it knows, fetch and push.
+        app.Map("/{owner}/{name}.git/{**rest}", async (HttpContext http, string owner, string name, string rest) =>
+        {
+            if (!string.Equals($"{owner}/{name}", Repository, StringComparison.OrdinalIgnoreCase))
+            {
+                http.Response.StatusCode = 404;
+                return;
+            }
+            var auth = http.Request.Headers.Authorization.ToString();
+            var basic = auth.StartsWith("Basic ", StringComparison.OrdinalIgnoreCase) ? Encoding.UTF8.GetString(Convert.FromBase64String(auth[6..])) : "";
+            if (!basic.StartsWith("x-access-token:", StringComparison.Ordinal) || !_tokens.ContainsKey(basic["x-access-token:".Length..]))
+            {
+                http.Response.StatusCode = 401;
+                http.Response.Headers.WWWAuthenticate = "Basic realm=\"GitHub\"";
+                return;
+            }
+            await GitHttpBackend.ServeAsync(http, GitDirectory, rest, "x-access-token");
+        });
+
         var api = app.MapGroup(Prefix);
         api.AddEndpointFilter(async (context, next) =>
         {
