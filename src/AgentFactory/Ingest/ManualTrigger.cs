@@ -24,7 +24,7 @@ namespace AgentFactory.Ingest;
 /// </summary>
 public static partial class ManualTrigger
 {
-    public const string DefaultJobType = InternalEvents.Manual;
+    public const string DefaultJobType = "manual";
 
     public const long MaxBodyBytes = 1024 * 1024;
 
