@@ -1,5 +1,7 @@
--- wrk script: signed GitHub push deliveries, each with its own X-GitHub-Delivery id, so every request
--- is a new delivery to store (no dedupe shortcut). Body and signature are prepared by bench/run.sh.
+-- wrk script: signed GitHub push deliveries, each with its own X-GitHub-Delivery id and its own body,
+-- so every request is a new delivery to store (the same body again is a replay, a dedupe shortcut).
+-- Request k of a run sends BENCH_BODY_PREFIX .. ',"bench_id":"<run>-<k>"}' with line k+1 of
+-- BENCH_SIGNATURES, both prepared by bench/run.sh (sign_bodies); the threads take alternate k.
 local counter = 0
 local thread_id = 0
 local threads = {}
@@ -11,23 +13,27 @@ function setup(thread)
 end
 
 function init(args)
-  local f = assert(io.open(os.getenv("BENCH_BODY"), "rb"))
-  body = f:read("*a")
+  local f = assert(io.open(os.getenv("BENCH_BODY_PREFIX"), "rb"))
+  prefix = f:read("*a")
   f:close()
-  signature = os.getenv("BENCH_SIGNATURE")
-  prefix = os.getenv("BENCH_RUN") or "run"
+  prefix_run = os.getenv("BENCH_RUN") or "run"
+  signatures = {}
+  for line in io.lines(os.getenv("BENCH_SIGNATURES")) do signatures[#signatures + 1] = line end
+  stride = tonumber(os.getenv("BENCH_THREADS") or "2")
 end
 
 function request()
+  -- Past the prepared bodies the requests repeat them (duplicates); run.sh prepares more than a run sends.
+  local k = (id + stride * counter) % #signatures
   counter = counter + 1
   local headers = {
     ["Content-Type"] = "application/json",
     ["X-GitHub-Event"] = "push",
-    ["X-GitHub-Delivery"] = string.format("%s-%d-%d", prefix, id, counter),
+    ["X-GitHub-Delivery"] = string.format("%s-%d", prefix_run, k),
     ["X-GitHub-Hook-ID"] = "1",
-    ["X-Hub-Signature-256"] = signature,
+    ["X-Hub-Signature-256"] = signatures[k + 1],
   }
-  return wrk.format("POST", nil, headers, body)
+  return wrk.format("POST", nil, headers, prefix .. string.format(',"bench_id":"%s-%d"}', prefix_run, k))
 end
 
 function response(status, headers, body)

@@ -79,7 +79,7 @@ install_tools() {
   local missing=()
   command -v wrk >/dev/null || missing+=(wrk)
   command -v webhook >/dev/null || missing+=(webhook)
-  command -v openssl >/dev/null || missing+=(openssl)
+  command -v python3 >/dev/null || missing+=(python3)
   command -v jq >/dev/null || missing+=(jq)
   if [[ ${#missing[@]} -gt 0 ]]; then
     log "installing ${missing[*]}"
@@ -124,16 +124,31 @@ trap 'exit 130' INT TERM
 PSQL() { "$PG_BIN/psql" -X -q -t -A -h 127.0.0.1 -p $PG_PORT -U postgres "$@"; }
 new_db() { PSQL -d postgres -c "DROP DATABASE IF EXISTS $1 WITH (FORCE)" -c "CREATE DATABASE $1"; echo "postgres://postgres@127.0.0.1:$PG_PORT/$1"; }
 
-# --- ingest --------------------------------------------------------------------------------------
-# A 7 KB push to the default branch (so it routes to a job), signed once: every request carries a
-# new X-GitHub-Delivery (bench/ingest.lua), so each one is a new delivery to store.
+# --- ingest ---------------------------------------------------------------------------------------
+# A 7 KB push to the default branch (so it routes to a job). Every request is a new delivery to store:
+# its own X-GitHub-Delivery and its own body (the body's end carries the delivery id), because the same
+# signed body again is a replay that the service answers as a duplicate. The signatures are computed
+# before each wrk run (sign_bodies), since wrk's Lua has no HMAC.
 make_body() {
   local pad
   pad=$(head -c 6600 /dev/zero | tr '\0' 'x')
-  printf '{"ref":"refs/heads/main","before":"0000000000000000000000000000000000000000","after":"1111111111111111111111111111111111111111","repository":{"full_name":"bench/repo","default_branch":"main","clone_url":"https://example.invalid/bench/repo.git"},"pusher":{"name":"bench"},"head_commit":{"id":"1111111111111111111111111111111111111111","message":"%s"}}' "$pad" >"$OUT/body.json"
-  BENCH_BODY=$OUT/body.json
-  BENCH_SIGNATURE="sha256=$(openssl dgst -sha256 -hmac "$SECRET" -r "$BENCH_BODY" | cut -d' ' -f1)"
-  export BENCH_BODY BENCH_SIGNATURE
+  printf '{"ref":"refs/heads/main","before":"0000000000000000000000000000000000000000","after":"1111111111111111111111111111111111111111","repository":{"full_name":"bench/repo","default_branch":"main","clone_url":"https://example.invalid/bench/repo.git"},"pusher":{"name":"bench"},"head_commit":{"id":"1111111111111111111111111111111111111111","message":"%s"}' "$pad" >"$OUT/body-prefix.json"
+  BENCH_BODY_PREFIX=$OUT/body-prefix.json
+  export BENCH_BODY_PREFIX
+}
+# sign_bodies RUN COUNT → $OUT/signatures-RUN.txt: line k+1 signs prefix + ,"bench_id":"RUN-k"} (as bench/ingest.lua builds it).
+# COUNT bounds a run: past it wrk's requests repeat bodies, which the service answers as duplicates.
+sign_bodies() {
+  python3 - "$BENCH_BODY_PREFIX" "$SECRET" "$1" "$2" >"$OUT/signatures-$1.txt" <<'PY'
+import hashlib, hmac, sys
+prefix, secret, run, count = open(sys.argv[1], 'rb').read(), sys.argv[2].encode(), sys.argv[3], int(sys.argv[4])
+base = hmac.new(secret, prefix, hashlib.sha256)
+out = sys.stdout
+for k in range(count):
+    h = base.copy()
+    h.update(b',"bench_id":"%s-%d"}' % (run.encode(), k))
+    out.write('sha256=' + h.hexdigest() + '\n')
+PY
 }
 rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
 hwm_kb() { awk '/^VmHWM/ {print $2}' "/proc/$1/status"; }
@@ -146,9 +161,14 @@ run_wrk() {
   idle=$(rss_kb "$pid")
   # Warm-up, not recorded: the .NET systems compile their hot paths (tiered JIT) in the first seconds of
   # load, which would otherwise be a third of a 15 s run. Every system gets the same warm-up.
-  BENCH_RUN="warm-$name-$run-$RANDOM" wrk -t2 -c32 -d"${WARMUP}s" -s bench/ingest.lua "$url" >/dev/null
+  # Bodies for 25,000 requests a second (above the fastest system measured), signed before the clock starts.
+  local warm="warm-$name-$run-$RANDOM" measured="$name-$run-$RANDOM"
+  sign_bodies "$warm" $((WARMUP * 25000))
+  sign_bodies "$measured" $((DURATION * 25000))
+  BENCH_RUN=$warm BENCH_SIGNATURES="$OUT/signatures-$warm.txt" wrk -t2 -c32 -d"${WARMUP}s" -s bench/ingest.lua "$url" >/dev/null
   local load_before; load_before=$(load1)
-  line=$(BENCH_RUN="$name-$run-$RANDOM" wrk -t2 -c32 -d"${DURATION}s" --latency -s bench/ingest.lua "$url" | grep '^RESULT')
+  line=$(BENCH_RUN=$measured BENCH_SIGNATURES="$OUT/signatures-$measured.txt" wrk -t2 -c32 -d"${DURATION}s" --latency -s bench/ingest.lua "$url" | grep '^RESULT')
+  rm -f "$OUT/signatures-$warm.txt" "$OUT/signatures-$measured.txt"
   local kv; kv=$(echo "$line" | sed 's/RESULT //')
   eval "local $kv"
   echo "{\"system\":\"$name\",\"run\":$run,\"rps\":$rps,\"p50_ms\":$p50_ms,\"p99_ms\":$p99_ms,\"requests\":$requests,\"non2xx\":$non2xx,\"errors\":$errors,\"rss_idle_mb\":$((idle / 1024)),\"rss_peak_mb\":$(($(hwm_kb "$pid") / 1024)),\"load1_before\":$load_before,\"load1_after\":$(load1)}" >>"$OUT/ingest.jsonl"

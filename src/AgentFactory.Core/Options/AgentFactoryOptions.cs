@@ -110,6 +110,13 @@ public sealed class AgentFactoryOptions
     /// </summary>
     public int WebhookFailureLimitPerMinute { get; set; } = 30;
 
+    /// <summary>
+    /// WEBHOOK_BODY_BUDGET_MB (64): request bodies the service holds in memory at once, across every
+    /// webhook and manual request in flight. Past it requests get 503 with Retry-After. At least 26,
+    /// so one body of GitHub's maximum size fits.
+    /// </summary>
+    public long WebhookBodyBudgetBytes { get; set; } = 64L * 1024 * 1024;
+
     public const int MinSecretLength = 20;
 
     /// <summary>GitHub caps webhook payloads at 25 MB.</summary>

@@ -10,7 +10,9 @@ public interface IDeliveryStore
     /// Records deliveries and inserts their jobs, all in one transaction (group commit: concurrent
     /// requests share one durable write). A delivery whose (hook id, delivery id) is already stored —
     /// or appears earlier in the same batch — changes nothing and is reported as a duplicate.
-    /// Returns one result per delivery, in order, only after commit.
+    /// Each delivery is judged alone: one whose payload (or a job's) the queue cannot store as sent is
+    /// refused (<see cref="Events.DeliveryResult.Refused"/>) and the rest of the batch commits; the
+    /// same payloads are refused on every driver. Returns one result per delivery, in order, only after commit.
     /// </summary>
     Task<IReadOnlyList<DeliveryResult>> RecordDeliveriesAsync(IReadOnlyList<DeliveryRecord> deliveries, CancellationToken ct);
 

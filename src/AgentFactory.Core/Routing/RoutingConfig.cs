@@ -21,6 +21,10 @@ public sealed class RoutingConfig
 
     public const string AnyJobType = "*";
 
+    /// <summary>The job types POST /webhook/manual may queue: those listed with <see cref="JobTypeSettings.Manual"/>.</summary>
+    public IReadOnlyList<string> ManualJobTypes =>
+        [.. Jobs.Where(j => j.Value.Manual && j.Key != AnyJobType).Select(j => j.Key).Order(StringComparer.Ordinal)];
+
     /// <summary>
     /// The settings for a job type: its own entry, else "*", else the built-in defaults. Ingest, the
     /// orchestrator and the notifier each read them, possibly in different processes with different
@@ -88,4 +92,11 @@ public sealed class JobTypeSettings
 
     /// <summary>Which endings are told: "completed", "failed" (both by default).</summary>
     public List<string> NotifyOn { get; set; } = ["completed", "failed"];
+
+    /// <summary>
+    /// Whether POST /webhook/manual may queue this job type (false by default). The manual token is not
+    /// GitHub: a job type whose agent trusts its payload as a GitHub event (github_issue, github_release)
+    /// must not be open to it. Not allowed on "*", so each manual job type is named.
+    /// </summary>
+    public bool Manual { get; set; }
 }

@@ -46,6 +46,11 @@ public static class QueueCommands
             var result = await store.RecordDeliveryAsync(
                 new NewWebhookEvent(Guid.NewGuid().ToString(), "manual", "manual", null, null, json),
                 [new NewJob(type, json, parse.GetValue(priority), settings.MaxAttempts)], ct);
+            if (result.Refused is { } refused)
+            {
+                await Console.Error.WriteLineAsync($"--payload cannot be queued: {refused}");
+                return ExitCodes.Usage;
+            }
             Console.WriteLine($"Queued job {result.JobIds[0]} ({type}) for agent '{settings.Agent}'.");
             return ExitCodes.Ok;
         }));

@@ -45,6 +45,9 @@ public static class AppBuilder
             k.AddServerHeader = false;
             k.Limits.MaxRequestBodySize = AgentFactoryOptions.MaxWebhookBodyBytes;
             k.Limits.RequestHeadersTimeout = TimeSpan.FromSeconds(10);
+            // Kestrel's default, stated because ingest relies on it: a body slower than 240 bytes/s (after a
+            // 5 s grace) is cut off with 408, so a slow sender holds only the little of the body budget it sent.
+            k.Limits.MinRequestBodyDataRate = new Microsoft.AspNetCore.Server.Kestrel.Core.MinDataRate(240, TimeSpan.FromSeconds(5));
         });
         builder.Services.AddAgentFactory(settings, roles);
         if (dashboard is not null) builder.Services.AddAdminSurface(dashboard);

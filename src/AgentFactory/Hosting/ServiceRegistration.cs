@@ -40,10 +40,12 @@ public static class ServiceRegistration
         return services;
     }
 
-    /// <summary>The webhook role: group commit of deliveries and the failed-request throttle.</summary>
+    /// <summary>The webhook role: group commit of deliveries, the memory budget of request bodies and the failed-request throttles.</summary>
     public static IServiceCollection AddIngest(this IServiceCollection services)
     {
         services.AddSingleton<FailedRequestLimiter>();
+        services.AddKeyedSingleton(FailedRequestLimiter.Manual, (_, _) => new FailedRequestLimiter(FailedRequestLimiter.ManualFailuresPerMinute));
+        services.AddSingleton<BodyBudget>();
         services.AddSingleton<DeliveryBatcher>();
         services.AddHostedService(sp => sp.GetRequiredService<DeliveryBatcher>());
         return services;

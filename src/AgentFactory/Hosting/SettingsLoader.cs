@@ -35,6 +35,7 @@ public static class SettingsLoader
             RoutingFile = reader.Get("AGENTFACTORY_ROUTING"),
             PublicUrl = reader.Get("PUBLIC_URL"),
             WebhookFailureLimitPerMinute = (int)Number(reader, "WEBHOOK_FAILURE_LIMIT", 30, 0, 1_000_000, errors),
+            WebhookBodyBudgetBytes = (long)Number(reader, "WEBHOOK_BODY_BUDGET_MB", 64, 26, 65_536, errors) * 1024 * 1024,
             DatabaseUrl = reader.Get("DATABASE_URL") ?? reader.Get("SUPABASE_DB_URL"),
             DatabaseListen = Bool(reader, "DATABASE_LISTEN", true, errors),
             RetentionCompleted = Days(reader, "RETENTION_COMPLETED_DAYS", 7, errors),

@@ -5,7 +5,7 @@ using AgentFactory.Options;
 namespace AgentFactory.Ingest;
 
 /// <summary>
-/// Per-client budget of failed attempts (unsigned or mis-signed webhooks; wrong admin tokens). A
+/// Per-client budget of failed attempts (unsigned or mis-signed webhooks; wrong manual or admin tokens). A
 /// client that spends it is refused without any work until its one-minute window ends. Correct
 /// credentials never spend it.
 /// </summary>
@@ -16,6 +16,12 @@ public sealed class FailedRequestLimiter : IDisposable
 
     /// <summary>Wrong admin tokens one client may try per minute.</summary>
     public const int AdminFailuresPerMinute = 10;
+
+    /// <summary>Key of the manual trigger's budget (requests with a missing or wrong token).</summary>
+    public const string Manual = "manual";
+
+    /// <summary>Missing or wrong manual trigger tokens one client may send per minute.</summary>
+    public const int ManualFailuresPerMinute = 10;
 
     public static readonly TimeSpan RetryAfter = TimeSpan.FromMinutes(1);
 

@@ -3,14 +3,18 @@ using AgentFactory.Queue;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Logging;
 
 namespace AgentFactory.Ingest;
 
 /// <summary>
-/// GET /health: database reachability, queue depth by status and the newest orchestrator heartbeat.
-/// 200 when the database answers, 503 (with the reason) when it does not.
+/// GET /health: database reachability, queue depth by status and how old the newest orchestrator
+/// heartbeat is. 200 when the database answers, 503 when it does not. It answers anyone (load
+/// balancers, uptime checks), so it says what state things are in but nothing that names the
+/// deployment: no instance name (host:pid), no database error text (hosts, paths). Those go to the log,
+/// and to the admin surface and `agentfactory doctor` (docs/operations.md, "What anonymous callers see").
 /// </summary>
-public static class HealthEndpoint
+public static partial class HealthEndpoint
 {
     public static IEndpointRouteBuilder MapHealthEndpoint(this IEndpointRouteBuilder app)
     {
@@ -18,7 +22,7 @@ public static class HealthEndpoint
         return app;
     }
 
-    internal static async Task<IResult> CheckAsync(HttpContext http, IOperatorViews store, StoreInfo database, AgentFactoryOptions options, TimeProvider time)
+    internal static async Task<IResult> CheckAsync(HttpContext http, IOperatorViews store, StoreInfo database, AgentFactoryOptions options, TimeProvider time, ILoggerFactory logs)
     {
         var provider = database.Provider;
         try
@@ -37,17 +41,21 @@ public static class HealthEndpoint
                 database = new { status = "healthy", provider },
                 queue = counts.ToDictionary(c => c.Key.ToString().ToLowerInvariant(), c => c.Value),
                 orchestrator,
-                last_heartbeat = heartbeat is null ? null : new { instance = heartbeat.Instance, at = heartbeat.At, age_seconds = age },
+                last_heartbeat = heartbeat is null ? null : new { at = heartbeat.At, age_seconds = age },
             });
         }
         catch (Exception e) when (e is StoreUnavailableException or OperationCanceledException && !http.RequestAborted.IsCancellationRequested)
         {
+            LogUnhealthy(logs.CreateLogger("AgentFactory.Ingest"), e.Message);
             return TypedResults.Json(new
             {
                 status = "unhealthy",
-                database = new { status = "unhealthy", provider, error = e.Message },
-                message = "The queue database cannot be reached: webhooks are answered 503 until it is back.",
+                database = new { status = "unhealthy", provider },
+                message = "The queue database cannot be reached: webhooks are answered 503 until it is back. The service log says why.",
             }, statusCode: StatusCodes.Status503ServiceUnavailable);
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "GET /health answered 503: {Reason}")]
+    private static partial void LogUnhealthy(ILogger logger, string reason);
 }

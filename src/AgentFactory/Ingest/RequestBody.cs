@@ -1,33 +1,125 @@
+using System.Buffers;
 using Microsoft.AspNetCore.Http;
 
 namespace AgentFactory.Ingest;
 
-public static class RequestBody
+public enum BodyStatus
 {
-    /// <summary>Initial buffer size at most: memory follows the bytes that arrive, not the Content-Length a client announces.</summary>
-    private const int MaxInitialCapacity = 64 * 1024;
+    Read,
+    /// <summary>Larger than the endpoint's limit (announced or as it arrived).</summary>
+    TooLarge,
+    /// <summary>The bodies in flight already hold the whole <see cref="BodyBudget"/>.</summary>
+    OverBudget,
+}
 
-    /// <summary>The whole body, or null when it is larger than <paramref name="limit"/> (checked before and while reading).</summary>
-    public static async Task<byte[]?> ReadAsync(HttpContext http, long limit)
+/// <summary>
+/// A request body held in pooled chunks, taken from the <see cref="BodyBudget"/> as it arrived and
+/// given back on Dispose. <see cref="Bytes"/> joins the chunks only when someone needs the whole body
+/// (a mis-signed one is refused without that copy).
+/// </summary>
+public sealed class RequestBody : IDisposable
+{
+    private const int ChunkSize = 32 * 1024;
+
+    private readonly BodyBudget _budget;
+    private readonly bool _suspect;
+    private readonly List<byte[]> _chunks = [];
+    private long _taken;
+    private byte[]? _bytes;
+
+    private RequestBody(BodyBudget budget, bool suspect)
     {
-        if (http.Request.ContentLength > limit) return null;
-        // Sizing the buffer from Content-Length let a few unsigned connections that announce 25 MB and then
-        // trickle bytes reserve 25 MB each: OutOfMemoryException and 500s under a container's memory limit.
-        using var buffer = new MemoryStream(http.Request.ContentLength is > 0 and var n ? (int)Math.Min(n, MaxInitialCapacity) : 4096);
-        var chunk = new byte[16 * 1024];
+        _budget = budget;
+        _suspect = suspect;
+    }
+
+    public BodyStatus Status { get; private set; }
+
+    public long Length { get; private set; }
+
+    public byte[] Bytes => _bytes ??= Join();
+
+    /// <summary>
+    /// Reads the body, feeding each piece to <paramref name="check"/> as it arrives. Stops at
+    /// <paramref name="limit"/> (checked against Content-Length before reading) and when the budget is spent.
+    /// </summary>
+    /// <param name="suspect">The client is throttled for bad requests: it may use only its share of the budget.</param>
+    public static async Task<RequestBody> ReadAsync(HttpContext http, long limit, BodyBudget budget, bool suspect, WebhookSignatureCheck? check = null)
+    {
+        var body = new RequestBody(budget, suspect);
         try
         {
-            int read;
-            while ((read = await http.Request.Body.ReadAsync(chunk, http.RequestAborted)) > 0)
+            if (http.Request.ContentLength > limit) return body.End(BodyStatus.TooLarge);
+            while (true)
             {
-                if (buffer.Length + read > limit) return null;
-                buffer.Write(chunk, 0, read);
+                var chunk = body.LastChunkWithRoom();
+                if (chunk is null) return body.End(BodyStatus.OverBudget);
+                var filled = (int)(body.Length % ChunkSize);
+                var read = await http.Request.Body.ReadAsync(chunk.AsMemory(filled), http.RequestAborted);
+                if (read == 0) return body.End(BodyStatus.Read);
+                if (body.Length + read > limit) return body.End(BodyStatus.TooLarge);
+                check?.Append(chunk.AsSpan(filled, read));
+                body.Length += read;
             }
         }
         catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
-            return null;
+            return body.End(BodyStatus.TooLarge);
         }
-        return buffer.ToArray();
+        catch
+        {
+            body.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The chunk to read into next: the last one while it has room, else a new one from the budget (null when spent).</summary>
+    private byte[]? LastChunkWithRoom()
+    {
+        if (_chunks.Count > 0 && Length < (long)_chunks.Count * ChunkSize) return _chunks[^1];
+        if (!_budget.TryTake(ChunkSize, _suspect)) return null;
+        _taken += ChunkSize;
+        var chunk = ArrayPool<byte>.Shared.Rent(ChunkSize);
+        _chunks.Add(chunk);
+        return chunk;
+    }
+
+    private RequestBody End(BodyStatus status)
+    {
+        Status = status;
+        if (status != BodyStatus.Read) ReturnChunks();
+        return this;
+    }
+
+    private byte[] Join()
+    {
+        var bytes = GC.AllocateUninitializedArray<byte>((int)Length);
+        var offset = 0;
+        foreach (var chunk in _chunks)
+        {
+            var n = (int)Math.Min(ChunkSize, Length - offset);
+            chunk.AsSpan(0, n).CopyTo(bytes.AsSpan(offset));
+            offset += n;
+        }
+        // The joined copy is what stays: the budget keeps holding its size until Dispose.
+        var keep = Math.Min(_taken, Length);
+        foreach (var chunk in _chunks) ArrayPool<byte>.Shared.Return(chunk);
+        _chunks.Clear();
+        _budget.Return(_taken - keep, _suspect);
+        _taken = keep;
+        return bytes;
+    }
+
+    private void ReturnChunks()
+    {
+        foreach (var chunk in _chunks) ArrayPool<byte>.Shared.Return(chunk);
+        _chunks.Clear();
+    }
+
+    public void Dispose()
+    {
+        ReturnChunks();
+        _budget.Return(_taken, _suspect);
+        _taken = 0;
     }
 }

@@ -15,9 +15,9 @@ using Microsoft.Extensions.Logging;
 namespace AgentFactory.Ingest;
 
 /// <summary>
-/// POST /webhook/github: verify the signature over the raw body, parse, route, then store the
-/// delivery and its jobs in one transaction and only then answer 2xx. Work happens in the
-/// orchestrator, never inside the request.
+/// POST /webhook/github: verify the signature over the raw body as it arrives (within the memory
+/// budget of all bodies in flight), parse, route, then store the delivery and its jobs in one
+/// transaction and only then answer 2xx. Work happens in the orchestrator, never inside the request.
 /// </summary>
 public static partial class WebhookEndpoints
 {
@@ -28,8 +28,11 @@ public static partial class WebhookEndpoints
         return app;
     }
 
+    private static long _lastBusyLog = -10_000;
+
     internal static async Task<IResult> ReceiveGitHubAsync(
-        HttpContext http, DeliveryBatcher batcher, Router router, AgentFactoryOptions options, AgentFactoryMetrics metrics, FailedRequestLimiter limiter, ILoggerFactory logs)
+        HttpContext http, DeliveryBatcher batcher, Router router, AgentFactoryOptions options, AgentFactoryMetrics metrics,
+        FailedRequestLimiter limiter, BodyBudget budget, ILoggerFactory logs)
     {
         var log = logs.CreateLogger("AgentFactory.Ingest");
         // Unsigned requests are counted under "unknown": their event names are not trusted (label cardinality).
@@ -45,19 +48,8 @@ public static partial class WebhookEndpoints
             return Rejected("rate_limited", Problems.Of(StatusCodes.Status429TooManyRequests, "too_many_failures",
                 "Too many unsigned or mis-signed requests from this address; try again in a minute. Check that the webhook secret matches."));
         }
-        // A throttled client's unsigned requests are refused before the body is read; signed ones are
-        // still verified, so a correctly signed delivery always gets through.
-        var blocked = limiter.IsBlocked(client);
-        if (blocked && string.IsNullOrEmpty(http.Request.Headers["X-Hub-Signature-256"])) return Throttled();
-        var body = await RequestBody.ReadAsync(http, AgentFactoryOptions.MaxWebhookBodyBytes);
-        if (body is null)
-            return Rejected("too_large", Problems.Of(StatusCodes.Status413PayloadTooLarge, "payload_too_large",
-                $"The body is larger than GitHub's {AgentFactoryOptions.MaxWebhookBodyBytes / (1024 * 1024)} MB webhook limit."));
-
-        var signature = WebhookSignature.Verify(http.Request.Headers["X-Hub-Signature-256"], options.WebhookSecretBytes(), body);
-        if (signature != SignatureResult.Valid)
+        IResult BadSignature(SignatureResult signature)
         {
-            if (blocked) return Throttled();
             LogRejected(log, signature.ToString(), client?.ToString() ?? "?");
             limiter.RecordFailure(client);
             return Rejected("bad_signature", Problems.Of(StatusCodes.Status401Unauthorized, "invalid_signature", signature switch
@@ -68,10 +60,32 @@ public static partial class WebhookEndpoints
             }));
         }
 
+        // What the headers alone decide is decided before any of the body is read. A throttled client's
+        // well-formed signatures are still checked, so a correctly signed delivery always gets through,
+        // but its bodies share a quarter of the budget, so it cannot starve other senders.
+        var blocked = limiter.IsBlocked(client);
+        var (check, format) = WebhookSignatureCheck.Start(http.Request.Headers["X-Hub-Signature-256"], options.WebhookSecretBytes());
+        if (check is null) return blocked ? Throttled() : BadSignature(format);
+        using var _ = check;
+        using var body = await RequestBody.ReadAsync(http, AgentFactoryOptions.MaxWebhookBodyBytes, budget, suspect: blocked, check);
+        if (body.Status == BodyStatus.TooLarge)
+            return Rejected("too_large", Problems.Of(StatusCodes.Status413PayloadTooLarge, "payload_too_large",
+                $"The body is larger than GitHub's {AgentFactoryOptions.MaxWebhookBodyBytes / (1024 * 1024)} MB webhook limit."));
+        if (body.Status == BodyStatus.OverBudget)
+        {
+            // Once per ten seconds at most: a flood must not turn into a flood of log lines.
+            var now = Environment.TickCount64;
+            var last = Interlocked.Read(ref _lastBusyLog);
+            if (now - last > 10_000 && Interlocked.CompareExchange(ref _lastBusyLog, now, last) == last) LogBusy(log, client?.ToString() ?? "?");
+            return Rejected("busy", Problems.Busy(http));
+        }
+        var signature = check.Finish();
+        if (signature != SignatureResult.Valid) return blocked ? Throttled() : BadSignature(signature);
+
         var (delivery, headerProblem) = GitHubDelivery.From(http.Request.Headers);
         if (delivery is null) return Rejected("bad_request", Problems.Of(StatusCodes.Status400BadRequest, "bad_headers", headerProblem!));
 
-        var (json, payloadProblem, payloadStatus) = PayloadJson(http.Request.ContentType, body);
+        var (json, payloadProblem, payloadStatus) = PayloadJson(http.Request.ContentType, body.Bytes);
         if (json is null) return Rejected("bad_request", Problems.Of(payloadStatus, payloadStatus == 415 ? "unsupported_content_type" : "malformed_payload", payloadProblem!));
 
         IReadOnlyList<RoutedJob> routed;
@@ -89,6 +103,12 @@ public static partial class WebhookEndpoints
         {
             return Rejected("bad_request", Problems.Of(StatusCodes.Status400BadRequest, "malformed_payload", $"The payload is not valid JSON: {e.Message}"));
         }
+        catch (InvalidOperationException)
+        {
+            // A field routing reads holds an escape that is not text (half a surrogate pair).
+            return Rejected("bad_request", Problems.Of(StatusCodes.Status400BadRequest, "unstorable_payload",
+                StorableJson.Problem(json) ?? "The payload holds a value that is not valid Unicode text."));
+        }
 
         var jobs = routed.Select(r =>
         {
@@ -100,13 +120,18 @@ public static partial class WebhookEndpoints
         try
         {
             result = await batcher.RecordAsync(
-                new NewWebhookEvent(delivery.DeliveryId, delivery.HookId, delivery.Event, action, repository, json), jobs, http.RequestAborted);
+                new NewWebhookEvent(delivery.DeliveryId, delivery.HookId, delivery.Event, action, repository, json, check.BodySha256), jobs, http.RequestAborted);
         }
         catch (StoreUnavailableException e)
         {
             LogStoreDown(log, delivery.DeliveryId, e.Message);
             metrics.Delivery(delivery.Event, "store_unavailable");
             return Problems.StoreUnavailable(http);
+        }
+        if (result.Refused is { } reason)
+        {
+            LogRefused(log, delivery.Event, delivery.DeliveryId, reason);
+            return Rejected("bad_request", Problems.Of(StatusCodes.Status400BadRequest, "unstorable_payload", reason));
         }
 
         LogReceived(log, delivery.Event, action ?? "-", delivery.DeliveryId, result.Duplicate, result.JobIds.Count);
@@ -156,6 +181,12 @@ public static partial class WebhookEndpoints
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Could not store delivery {Delivery}: {Reason}; answered 503")]
     private static partial void LogStoreDown(ILogger logger, string delivery, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Answered 503 to a webhook request from {Remote}: the request bodies in flight hold WEBHOOK_BODY_BUDGET_MB")]
+    private static partial void LogBusy(ILogger logger, string remote);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Refused delivery {Event} {Delivery}: {Reason}")]
+    private static partial void LogRefused(ILogger logger, string @event, string delivery, string reason);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Delivery {Event}/{Action} {Delivery}: duplicate={Duplicate}, jobs={Jobs}")]
     private static partial void LogReceived(ILogger logger, string @event, string action, string delivery, bool duplicate, int jobs);

@@ -57,6 +57,8 @@ public static class RoutingLoader
             foreach (var on in job.NotifyOn.Where(o => o is not ("completed" or "failed")))
                 errors.Add($"jobs.{jobType}.notifyOn has '{on}'; use \"completed\" and/or \"failed\".");
         }
+        if (config.Jobs.TryGetValue(RoutingConfig.AnyJobType, out var any) && any.Manual)
+            errors.Add("jobs.\"*\".manual cannot be true: it would let the manual trigger queue any job type, GitHub's included. Set \"manual\": true on each job type POST /webhook/manual may queue.");
         if (errors.Count > 0) throw new SettingsException($"The routing file ({source}) has problems:{Environment.NewLine}" + string.Join(Environment.NewLine, errors));
         return config;
     }

@@ -23,6 +23,7 @@ public sealed class DashboardBrowserTests(ITestOutputHelper output)
           "routes": [],
           "jobs": {
             "nightly_report": { "agent": "report", "maxAttempts": 1, "timeout": "00:01:00" },
+            "browser_check": { "agent": "log", "manual": true, "maxAttempts": 3, "timeout": "00:01:00" },
             "*": { "agent": "log", "maxAttempts": 3, "timeout": "00:01:00" }
           },
           "agents": { "report": { "kind": "command", "command": ["{{script}}"] } }

@@ -129,6 +129,9 @@ public sealed class CliTests : IDisposable
         (exit, _, err) = await Run("trigger", "ok", "--priority", "5000");
         Assert.Equal(ExitCodes.Usage, exit);
         Assert.Contains("priority must be", err, StringComparison.Ordinal);
+        (exit, _, err) = await Run("trigger", "ok", "--payload", "{\"n\": 1e999999}"); // beyond what the queue stores
+        Assert.Equal(ExitCodes.Usage, exit);
+        Assert.Contains("--payload cannot be queued", err, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -35,7 +35,7 @@ public sealed class NotificationAndManualTests : IAsyncLifetime
         {
           "routes": [],
           "jobs": {
-            "custom_task": { "agent": "docs-bot", "maxAttempts": 1, "timeout": "00:01:00", "notify": ["telegram", "slack"], "notifyOn": [{{{notifyOn}}}] }
+            "custom_task": { "agent": "docs-bot", "manual": true, "maxAttempts": 1, "timeout": "00:01:00", "notify": ["telegram", "slack"], "notifyOn": [{{{notifyOn}}}] }
           },
           "agents": { "docs-bot": { "kind": "command", "command": ["{{{script}}}", "{{task}}"] } }
         }

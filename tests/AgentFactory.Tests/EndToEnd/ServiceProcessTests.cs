@@ -90,7 +90,7 @@ public sealed class ServiceProcessTests : IDisposable
         var routing = _dir.File("routing.json");
         await File.WriteAllTextAsync(routing, $$"""
             { "routes": [],
-              "jobs": { "slow": { "agent": "slow", "maxAttempts": 3 } },
+              "jobs": { "slow": { "agent": "slow", "manual": true, "maxAttempts": 3 } },
               "agents": { "slow": { "kind": "command", "command": ["{{script}}"], "writablePaths": ["{{_dir.Path}}"] } } }
             """);
         var env = new Dictionary<string, string>

@@ -158,23 +158,29 @@ public sealed class DeliveryLog
     public string Summary() => string.Join(", ", Status.Values.GroupBy(s => s).OrderBy(g => g.Key).Select(g => $"{(g.Key == 0 ? "no answer" : g.Key.ToString(CultureInfo.InvariantCulture))}×{g.Count()}"));
 }
 
-/// <summary>Signed push deliveries, each with its own delivery id, sent over several connections.</summary>
+/// <summary>
+/// Signed push deliveries, each with its own delivery id and its own body (as GitHub's are: the same
+/// body again is a replay, deduplicated), sent over several connections.
+/// </summary>
 public static class Load
 {
-    private static readonly byte[] Body = Encoding.UTF8.GetBytes(Fixtures.Read("push", "push"));
-    private static readonly string Signature = WebhookSignature.Sign(FaultEnv.Secret, Body);
+    private static readonly string Push = Fixtures.Read("push", "push");
+
+    /// <summary>The recorded push with the delivery id in it, so every delivery's body differs.</summary>
+    public static byte[] Body(string id) => Encoding.UTF8.GetBytes("{\"test_delivery\":\"" + id + "\"," + Push.TrimStart()[1..]);
 
     public static HttpClient Client(Uri url) => new(new SocketsHttpHandler { MaxConnectionsPerServer = 64, PooledConnectionLifetime = TimeSpan.FromMinutes(5) })
     { BaseAddress = url, Timeout = TimeSpan.FromSeconds(30) };
 
     public static HttpRequestMessage Delivery(string id)
     {
-        var request = new HttpRequestMessage(HttpMethod.Post, "/webhook/github") { Content = new ByteArrayContent(Body) };
+        var body = Body(id);
+        var request = new HttpRequestMessage(HttpMethod.Post, "/webhook/github") { Content = new ByteArrayContent(body) };
         request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
         request.Headers.Add("X-GitHub-Event", "push");
         request.Headers.Add("X-GitHub-Delivery", id);
         request.Headers.Add("X-GitHub-Hook-ID", "1");
-        request.Headers.Add("X-Hub-Signature-256", Signature);
+        request.Headers.Add("X-Hub-Signature-256", WebhookSignature.Sign(FaultEnv.Secret, body));
         return request;
     }
 

@@ -30,11 +30,11 @@ public sealed class MisbehavingAgentTests
         var env = FaultEnv.For(dir, $$"""
             { "routes": [],
               "jobs": {
-                "hang":   { "agent": "hang",   "maxAttempts": 1, "timeout": "{{hangTimeout}}" },
-                "flood":  { "agent": "flood",  "maxAttempts": 1 },
-                "fail":   { "agent": "fail",   "maxAttempts": 3 },
-                "fork":   { "agent": "fork",   "maxAttempts": 1 },
-                "normal": { "agent": "normal", "maxAttempts": 1 } },
+                "hang":   { "agent": "hang",   "manual": true, "maxAttempts": 1, "timeout": "{{hangTimeout}}" },
+                "flood":  { "agent": "flood",  "manual": true, "maxAttempts": 1 },
+                "fail":   { "agent": "fail",   "manual": true, "maxAttempts": 3 },
+                "fork":   { "agent": "fork",   "manual": true, "maxAttempts": 1 },
+                "normal": { "agent": "normal", "manual": true, "maxAttempts": 1 } },
               "agents": {
                 "hang":   { "kind": "command", "command": ["{{hang}}"] },
                 "flood":  { "kind": "command", "command": ["sh", "-c", "yes 'flood flood flood flood' | head -c {{floodBytes}}"] },

@@ -37,6 +37,15 @@ public sealed class SettingsTests : IDisposable
     }
 
     [Fact]
+    public void The_body_budget_is_read_in_megabytes_and_holds_at_least_one_githubs_largest_body()
+    {
+        Assert.Equal(64L * 1024 * 1024, Load([]).WebhookBodyBudgetBytes);
+        Assert.Equal(200L * 1024 * 1024, Load(new() { ["WEBHOOK_BODY_BUDGET_MB"] = "200" }).WebhookBodyBudgetBytes);
+        var e = Assert.Throws<SettingsException>(() => Load(new() { ["WEBHOOK_BODY_BUDGET_MB"] = "10" }));
+        Assert.Contains("WEBHOOK_BODY_BUDGET_MB must be a number from 26", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Every_problem_is_reported_at_once_naming_its_variable()
     {
         var e = Assert.Throws<SettingsException>(() => Load(new()

@@ -18,13 +18,17 @@ public sealed class ManualAndHealthTests : IAsyncLifetime
     public async Task DisposeAsync() => await _service.DisposeAsync();
 
     [Fact]
-    public async Task Manual_without_token_is_401_and_says_where_the_token_is()
+    public async Task Manual_without_token_is_401_and_tells_how_to_send_it_but_not_where_the_file_is()
     {
         var response = await _service.Http.SendAsync(_service.Manual(token: null));
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
         var message = (await response.Content.ReadFromJsonAsync<JsonObject>())!["message"]!.GetValue<string>();
-        Assert.Contains(_service.Options.ManualTokenSource, message, StringComparison.Ordinal);
         Assert.Contains("Bearer", message, StringComparison.Ordinal);
+        Assert.Contains("MANUAL_TRIGGER_TOKEN", message, StringComparison.Ordinal);
+        // An anonymous caller learns nothing about this host: not the token file's path, not where the token came from.
+        Assert.DoesNotContain(_service.Options.ManualTokenSource, message, StringComparison.Ordinal);
+        Assert.DoesNotContain(_service.DataDir, message, StringComparison.Ordinal);
+        Assert.DoesNotContain("generated at", message, StringComparison.Ordinal);
         Assert.Empty(await _service.AllJobsAsync());
     }
 
@@ -89,7 +93,18 @@ public sealed class ManualAndHealthTests : IAsyncLifetime
         Assert.Equal("healthy", health!["status"]!.GetValue<string>());
         Assert.Equal("healthy", health["database"]!["status"]!.GetValue<string>());
         Assert.Equal(1, health["queue"]!["pending"]!.GetValue<long>());
-        Assert.Equal("orch-1", health["last_heartbeat"]!["instance"]!.GetValue<string>());
+        Assert.Equal("ok", health["orchestrator"]!.GetValue<string>());
+        Assert.True(health["last_heartbeat"]!["age_seconds"]!.GetValue<double>() >= 0);
+    }
+
+    [Fact]
+    public async Task Health_shows_anonymous_callers_no_instance_name_host_or_pid()
+    {
+        await _service.Store.RecordHeartbeatAsync($"{Environment.MachineName}:{Environment.ProcessId}:abc123", "{}", default);
+        var text = await (await _service.Http.GetAsync("/health")).Content.ReadAsStringAsync();
+        Assert.DoesNotContain(Environment.MachineName, text, StringComparison.Ordinal);
+        Assert.DoesNotContain("abc123", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("instance", text, StringComparison.Ordinal);
     }
 }
 
@@ -130,13 +145,16 @@ public sealed class StoreDownTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Health_answers_503_with_the_reason()
+    public async Task Health_answers_503_and_keeps_the_database_error_for_the_log()
     {
         var response = await _service.Http.GetAsync("/health");
         Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
         var health = await response.Content.ReadFromJsonAsync<JsonObject>();
         Assert.Equal("unhealthy", health!["status"]!.GetValue<string>());
-        Assert.Contains("disk I/O error", health["database"]!["error"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal("unhealthy", health["database"]!["status"]!.GetValue<string>());
+        Assert.Contains("log", health["message"]!.GetValue<string>(), StringComparison.Ordinal);
+        // The error text may name hosts and paths; anonymous callers do not see it.
+        Assert.DoesNotContain("disk I/O error", health.ToJsonString(), StringComparison.Ordinal);
     }
 
     /// <summary>

@@ -75,6 +75,23 @@ public sealed class PostgresStoreTests : IAsyncLifetime
         await Assert.ThrowsAsync<StoreUnavailableException>(() => store.CompleteAsync(new JobLease(1, "w", 1), null, Ct));
     }
 
+    [PostgresFact]
+    public async Task A_payload_postgresql_refuses_for_a_reason_the_check_does_not_know_fails_only_its_own_delivery()
+    {
+        // Not JSON at all: StorableJson looks only for what jsonb refuses in JSON, so PostgreSQL is the one to refuse it.
+        static AgentFactory.Events.NewWebhookEvent Event(string id, string payload) => new(id, "1", "push", null, "o/r", payload);
+        var results = await _store.RecordDeliveriesAsync(
+        [
+            new DeliveryRecord(Event("a", "{}"), [new NewJob("x", "{}")]),
+            new DeliveryRecord(Event("bad", "{not json"), [new NewJob("x", "{}")]),
+            new DeliveryRecord(Event("b", "{}"), [new NewJob("x", "{}")]),
+        ], Ct);
+        Assert.Null(results[0].Refused);
+        Assert.Contains("PostgreSQL cannot store this payload (22P02", results[1].Refused, StringComparison.Ordinal);
+        Assert.Null(results[2].Refused);
+        Assert.Equal(2, (await _store.ListJobsAsync(new JobQuery(), Ct)).Count);
+    }
+
     private static async Task Until(Func<bool> condition)
     {
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(10));

@@ -109,9 +109,13 @@ public sealed class AgentWorld : IAsyncDisposable
             services?.Invoke(s);
         });
 
-    /// <summary>Sends a signed delivery and waits for its one job to end.</summary>
+    /// <summary>
+    /// Sends a signed delivery and waits for its one job to end. Each call is a delivery of its own, as
+    /// GitHub's are: its body carries a fresh id (the same body again would be a replay, a duplicate).
+    /// </summary>
     public static async Task<JobRecord> DeliverAsync(TestService service, string eventName, string body)
     {
+        body = "{\"test_delivery\":\"" + Guid.NewGuid() + "\"," + body.TrimStart()[1..];
         var response = await service.Http.SendAsync(Fixtures.Delivery(eventName, body, TestService.Secret));
         var text = await response.Content.ReadAsStringAsync();
         Assert.True(response.IsSuccessStatusCode, text);

@@ -11,6 +11,38 @@ namespace AgentFactory.Queue.Postgres;
 /// <summary>IDeliveryStore: deliveries and their jobs, hand-queued jobs, stored-delivery look-ups.</summary>
 public sealed partial class PostgresJobStore
 {
+    public async Task<IReadOnlyList<DeliveryResult>> RecordDeliveriesAsync(IReadOnlyList<DeliveryRecord> deliveries, CancellationToken ct)
+    {
+        var results = await StorableJson.RecordStorableAsync(deliveries, storable => RecordOrRefuseAsync(storable, ct));
+        if (results.Any(r => r.JobIds.Count > 0)) _signal.Notify();
+        return results;
+    }
+
+    /// <summary>
+    /// PostgreSQL fails a whole transaction for one value it cannot store. Should a payload get past
+    /// <see cref="StorableJson"/> and be refused for its data (or the batch lose a deadlock), the batch is
+    /// tried again one delivery at a time, so only that delivery is refused and the others commit.
+    /// </summary>
+    private async Task<IReadOnlyList<DeliveryResult>> RecordOrRefuseAsync(IReadOnlyList<DeliveryRecord> deliveries, CancellationToken ct)
+    {
+        try
+        {
+            return await RecordInLockOrderAsync(deliveries, ct);
+        }
+        catch (StoreUnavailableException e) when (e.InnerException is PostgresException pg && (IsRefusedData(pg) || pg.SqlState == PostgresErrorCodes.DeadlockDetected && deliveries.Count > 1))
+        {
+            if (deliveries.Count == 1)
+                return [DeliveryResult.Refusal($"PostgreSQL cannot store this payload ({pg.SqlState}: {pg.MessageText}).")];
+            var results = new List<DeliveryResult>(deliveries.Count);
+            foreach (var delivery in deliveries) results.AddRange(await RecordOrRefuseAsync([delivery], ct));
+            return results;
+        }
+    }
+
+    /// <summary>Data exceptions (class 22) and program limits (54): the values, not the database, are at fault.</summary>
+    private static bool IsRefusedData(PostgresException e) =>
+        e.SqlState.StartsWith("22", StringComparison.Ordinal) || e.SqlState.StartsWith("54", StringComparison.Ordinal);
+
     /// <summary>
     /// Several deliveries and their jobs in one transaction, one result each, in order. A delivery
     /// already stored, or earlier in the same batch, is a duplicate (ON CONFLICT sees the batch's own rows).
@@ -18,21 +50,23 @@ public sealed partial class PostgresJobStore
     /// all job inserts and duplicate look-ups): two round trips per transaction instead of two per
     /// delivery, which bounded ingest on PostgreSQL (see docs/benchmarks.md).
     /// </summary>
-    public async Task<IReadOnlyList<DeliveryResult>> RecordDeliveriesAsync(IReadOnlyList<DeliveryRecord> deliveries, CancellationToken ct)
+    private async Task<IReadOnlyList<DeliveryResult>> RecordInLockOrderAsync(IReadOnlyList<DeliveryRecord> deliveries, CancellationToken ct)
     {
-        // Ingest keeps several of these transactions in flight (IngestWriters). Inserting in (hook, delivery)
+        // Ingest keeps several of these transactions in flight (IngestWriters). Inserting in (body, hook, delivery)
         // order makes every transaction take the unique-index locks in one global order, so two batches that
-        // carry the same redeliveries wait for each other instead of deadlocking. The sort is stable: within a
-        // batch the earlier copy of a delivery is still the one stored.
+        // carry the same redeliveries or replays wait for each other instead of deadlocking. (Only two bodies
+        // sent under each other's delivery ids could still cross; PostgreSQL then aborts one batch, which is
+        // tried again a delivery at a time.) The sort is stable: within a batch the earlier copy of a delivery
+        // is still the one stored.
         var order = Enumerable.Range(0, deliveries.Count)
-            .OrderBy(i => deliveries[i].Delivery.HookId, StringComparer.Ordinal)
+            .OrderBy(i => deliveries[i].Delivery.BodySha256 ?? "~", StringComparer.Ordinal)
+            .ThenBy(i => deliveries[i].Delivery.HookId, StringComparer.Ordinal)
             .ThenBy(i => deliveries[i].Delivery.DeliveryId, StringComparer.Ordinal)
             .ToArray();
         var sorted = order.Select(i => deliveries[i]).ToArray();
         var inOrder = await RecordSortedAsync(sorted, ct);
         var results = new DeliveryResult[deliveries.Count];
         for (var k = 0; k < order.Length; k++) results[order[k]] = inOrder[k];
-        if (results.Any(r => r.JobIds.Count > 0)) _signal.Notify();
         return results;
     }
 
@@ -46,19 +80,7 @@ public sealed partial class PostgresJobStore
             var eventIds = new long?[deliveries.Count];
             await using (var events = new NpgsqlBatch(conn, tx))
             {
-                foreach (var (delivery, jobs) in deliveries)
-                {
-                    var ins = new NpgsqlBatchCommand(SqlScripts.Get(Driver, "record_event"));
-                    ins.Parameters.Add(P("delivery_id", NpgsqlDbType.Text, delivery.DeliveryId));
-                    ins.Parameters.Add(P("hook_id", NpgsqlDbType.Text, delivery.HookId));
-                    ins.Parameters.Add(P("event_type", NpgsqlDbType.Text, delivery.EventType));
-                    ins.Parameters.Add(P("action", NpgsqlDbType.Text, delivery.Action));
-                    ins.Parameters.Add(P("repository", NpgsqlDbType.Text, delivery.Repository));
-                    ins.Parameters.Add(Time("now", now));
-                    ins.Parameters.Add(P("payload", NpgsqlDbType.Jsonb, JsonbText.Sanitize(delivery.Payload)));
-                    ins.Parameters.Add(P("converted", NpgsqlDbType.Boolean, jobs.Count > 0));
-                    events.BatchCommands.Add(ins);
-                }
+                foreach (var record in deliveries) events.BatchCommands.Add(RecordEventCommand(record, now));
                 await using var r = await events.ExecuteReaderAsync(ct);
                 for (var i = 0; i < deliveries.Count; i++)
                 {
@@ -67,20 +89,14 @@ public sealed partial class PostgresJobStore
                 }
             }
 
-            // Second round trip: each new delivery's jobs, or each duplicate's stored event id.
+            // Second round trip: each new delivery's jobs, or the stored delivery each duplicate repeats.
             await using var second = new NpgsqlBatch(conn, tx);
             for (var i = 0; i < deliveries.Count; i++)
             {
-                var (delivery, jobs) = deliveries[i];
                 if (eventIds[i] is { } eventId)
-                {
-                    foreach (var job in jobs) second.BatchCommands.Add(InsertJobCommand(job, eventId, now));
-                    continue;
-                }
-                var find = new NpgsqlBatchCommand(SqlScripts.Get(Driver, "find_event"));
-                find.Parameters.Add(P("hook_id", NpgsqlDbType.Text, delivery.HookId));
-                find.Parameters.Add(P("delivery_id", NpgsqlDbType.Text, delivery.DeliveryId));
-                second.BatchCommands.Add(find);
+                    foreach (var job in deliveries[i].Jobs) second.BatchCommands.Add(InsertJobCommand(job, eventId, now));
+                else
+                    second.BatchCommands.Add(FindEventCommand(deliveries[i].Delivery));
             }
             var list = new List<DeliveryResult>(deliveries.Count);
             if (second.BatchCommands.Count == 0)
@@ -88,30 +104,86 @@ public sealed partial class PostgresJobStore
                 list.AddRange(deliveries.Select((_, i) => new DeliveryResult(false, eventIds[i]!.Value, [])));
                 return list;
             }
+            var stale = new List<(int Index, long StoredId)>();
             await using (var r = await second.ExecuteReaderAsync(ct))
             {
                 var first = true;
-                async Task<long> NextIdAsync()
+                async Task NextRowAsync()
                 {
                     if (!first) await r.NextResultAsync(ct);
                     first = false;
                     await r.ReadAsync(ct);
-                    return r.GetInt64(0);
                 }
                 for (var i = 0; i < deliveries.Count; i++)
                 {
                     if (eventIds[i] is not { } eventId)
                     {
-                        list.Add(new DeliveryResult(true, await NextIdAsync(), []));
+                        await NextRowAsync();
+                        var stored = r.GetInt64(0);
+                        if (!r.GetBoolean(2) && r.GetFieldValue<DateTimeOffset>(1) < now - NewWebhookEvent.ReplayWindow) stale.Add((i, stored));
+                        list.Add(new DeliveryResult(true, stored, []));
                         continue;
                     }
                     var jobIds = new List<long>(deliveries[i].Jobs.Count);
-                    for (var j = 0; j < deliveries[i].Jobs.Count; j++) jobIds.Add(await NextIdAsync());
+                    for (var j = 0; j < deliveries[i].Jobs.Count; j++)
+                    {
+                        await NextRowAsync();
+                        jobIds.Add(r.GetInt64(0));
+                    }
                     list.Add(new DeliveryResult(false, eventId, jobIds));
                 }
             }
+            foreach (var (index, storedId) in stale) list[index] = await RecordAfterStaleBodyAsync(conn, tx, deliveries[index], storedId, now, ct);
             return list;
         }, ct);
+
+    /// <summary>
+    /// The rare delivery whose only match is an identical body from before the replay window: that row
+    /// gives up its hash and the delivery is recorded after all (or is a duplicate of what a concurrent
+    /// transaction stored meanwhile).
+    /// </summary>
+    private static async Task<DeliveryResult> RecordAfterStaleBodyAsync(NpgsqlConnection conn, NpgsqlTransaction tx, DeliveryRecord record, long staleId, DateTimeOffset now, CancellationToken ct)
+    {
+        await using (var release = Command(conn, tx, "release_body"))
+        {
+            release.Parameters.Add(P("id", NpgsqlDbType.Bigint, staleId));
+            await release.ExecuteNonQueryAsync(ct);
+        }
+        await using var batch = new NpgsqlBatch(conn, tx) { BatchCommands = { RecordEventCommand(record, now) } };
+        if (await batch.ExecuteScalarAsync(ct) is long eventId)
+        {
+            var jobIds = new List<long>(record.Jobs.Count);
+            foreach (var job in record.Jobs) jobIds.Add(await InsertJobAsync(conn, tx, job, eventId, now, ct));
+            return new DeliveryResult(false, eventId, jobIds);
+        }
+        await using var find = new NpgsqlBatch(conn, tx) { BatchCommands = { FindEventCommand(record.Delivery) } };
+        return new DeliveryResult(true, (long)(await find.ExecuteScalarAsync(ct))!, []);
+    }
+
+    private static NpgsqlBatchCommand RecordEventCommand(DeliveryRecord record, DateTimeOffset now)
+    {
+        var (delivery, jobs) = record;
+        var cmd = new NpgsqlBatchCommand(SqlScripts.Get(Driver, "record_event"));
+        cmd.Parameters.Add(P("delivery_id", NpgsqlDbType.Text, delivery.DeliveryId));
+        cmd.Parameters.Add(P("hook_id", NpgsqlDbType.Text, delivery.HookId));
+        cmd.Parameters.Add(P("event_type", NpgsqlDbType.Text, delivery.EventType));
+        cmd.Parameters.Add(P("action", NpgsqlDbType.Text, delivery.Action));
+        cmd.Parameters.Add(P("repository", NpgsqlDbType.Text, delivery.Repository));
+        cmd.Parameters.Add(Time("now", now));
+        cmd.Parameters.Add(P("payload", NpgsqlDbType.Jsonb, JsonbText.Sanitize(delivery.Payload)));
+        cmd.Parameters.Add(P("converted", NpgsqlDbType.Boolean, jobs.Count > 0));
+        cmd.Parameters.Add(P("body_sha256", NpgsqlDbType.Text, delivery.BodySha256));
+        return cmd;
+    }
+
+    private static NpgsqlBatchCommand FindEventCommand(NewWebhookEvent delivery)
+    {
+        var cmd = new NpgsqlBatchCommand(SqlScripts.Get(Driver, "find_event"));
+        cmd.Parameters.Add(P("hook_id", NpgsqlDbType.Text, delivery.HookId));
+        cmd.Parameters.Add(P("delivery_id", NpgsqlDbType.Text, delivery.DeliveryId));
+        cmd.Parameters.Add(P("body_sha256", NpgsqlDbType.Text, delivery.BodySha256));
+        return cmd;
+    }
 
     private static NpgsqlBatchCommand InsertJobCommand(NewJob job, long eventId, DateTimeOffset now)
     {

@@ -10,17 +10,22 @@ namespace AgentFactory.Queue.Sqlite;
 /// <summary>IDeliveryStore: deliveries and their jobs, hand-queued jobs, stored-delivery look-ups.</summary>
 public sealed partial class SqliteJobStore
 {
-    public async Task<IReadOnlyList<DeliveryResult>> RecordDeliveriesAsync(IReadOnlyList<DeliveryRecord> deliveries, CancellationToken ct)
+    public Task<IReadOnlyList<DeliveryResult>> RecordDeliveriesAsync(IReadOnlyList<DeliveryRecord> deliveries, CancellationToken ct) =>
+        StorableJson.RecordStorableAsync(deliveries, storable => RecordStorableAsync(storable, ct));
+
+    private async Task<IReadOnlyList<DeliveryResult>> RecordStorableAsync(IReadOnlyList<DeliveryRecord> deliveries, CancellationToken ct)
     {
         var results = await WriteAsync<IReadOnlyList<DeliveryResult>>(async (conn, tx) =>
         {
             var now = _time.GetUtcNow();
+            var windowStart = Ts(now - NewWebhookEvent.ReplayWindow);
             await using var ins = Command(conn, tx, SqlScripts.Get(Driver, "record_event"));
-            var p = new[] { "@delivery_id", "@hook_id", "@event_type", "@action", "@repository", "@now", "@payload", "@converted" }
+            var p = new[] { "@delivery_id", "@hook_id", "@event_type", "@action", "@repository", "@now", "@payload", "@converted", "@body_sha256" }
                 .Select(name => ins.Parameters.Add(new SqliteParameter(name, DBNull.Value))).ToArray();
             await using var find = Command(conn, tx, SqlScripts.Get(Driver, "find_event"));
-            var findHook = find.Parameters.Add(new SqliteParameter("@hook_id", DBNull.Value));
-            var findDelivery = find.Parameters.Add(new SqliteParameter("@delivery_id", DBNull.Value));
+            var f = new[] { "@hook_id", "@delivery_id", "@body_sha256" }.Select(name => find.Parameters.Add(new SqliteParameter(name, DBNull.Value))).ToArray();
+            await using var release = Command(conn, tx, SqlScripts.Get(Driver, "release_body"));
+            var releaseId = release.Parameters.Add(new SqliteParameter("@id", DBNull.Value));
             await using var job = JobInsertCommand(conn, tx);
 
             var list = new List<DeliveryResult>(deliveries.Count);
@@ -34,13 +39,29 @@ public sealed partial class SqliteJobStore
                 p[5].Value = Ts(now);
                 p[6].Value = delivery.Payload;
                 p[7].Value = jobs.Count > 0 ? 1 : 0;
+                p[8].Value = (object?)delivery.BodySha256 ?? DBNull.Value;
                 var id = await ins.ExecuteScalarAsync(ct);
                 if (id is null or DBNull)
                 {
-                    findHook.Value = delivery.HookId;
-                    findDelivery.Value = delivery.DeliveryId;
-                    list.Add(new DeliveryResult(true, Convert.ToInt64(await find.ExecuteScalarAsync(ct), CultureInfo.InvariantCulture), []));
-                    continue;
+                    f[0].Value = delivery.HookId;
+                    f[1].Value = delivery.DeliveryId;
+                    f[2].Value = p[8].Value;
+                    long stored;
+                    await using (var r = await find.ExecuteReaderAsync(ct))
+                    {
+                        await r.ReadAsync(ct);
+                        stored = r.GetInt64(0);
+                        var sameDelivery = r.GetInt64(2) != 0;
+                        if (sameDelivery || string.CompareOrdinal(r.GetString(1), windowStart) >= 0)
+                        {
+                            list.Add(new DeliveryResult(true, stored, []));
+                            continue;
+                        }
+                    }
+                    // Only an identical body from before the replay window: that row gives up its hash.
+                    releaseId.Value = stored;
+                    await release.ExecuteNonQueryAsync(ct);
+                    id = await ins.ExecuteScalarAsync(ct);
                 }
                 var eventId = Convert.ToInt64(id, CultureInfo.InvariantCulture);
                 var jobIds = new List<long>(jobs.Count);
