@@ -90,6 +90,8 @@ public static class ServiceRegistration
             logging.AddJsonConsole(o => { o.TimestampFormat = "O"; o.UseUtcTimestamp = true; });
         else
             logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "yyyy-MM-dd HH:mm:ss "; o.ColorBehavior = LoggerColorBehavior.Disabled; });
+        // The command reports a failed start itself (e.g. the port is in use); DEBUG keeps the host's full report.
+        if (level > LogLevel.Debug) logging.WithoutHostStartFailureReport();
         return logging;
     }
 }

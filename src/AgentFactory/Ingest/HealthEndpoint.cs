@@ -7,7 +7,8 @@ using Microsoft.AspNetCore.Routing;
 namespace AgentFactory.Ingest;
 
 /// <summary>
-/// GET /health: database reachability, queue depth by status and the newest orchestrator heartbeat.
+/// GET /health: database reachability, queue depth by status and the newest orchestrator heartbeat
+/// (judged by <see cref="AgentFactoryOptions.IsAlive"/>, the one liveness rule).
 /// 200 when the database answers, 503 (with the reason) when it does not.
 /// </summary>
 public static class HealthEndpoint
@@ -29,11 +30,12 @@ public static class HealthEndpoint
             var heartbeat = await store.GetLastHeartbeatAsync(timeout.Token);
             var now = time.GetUtcNow();
             var age = heartbeat is null ? (double?)null : Math.Round((now - heartbeat.At).TotalSeconds, 1);
-            var orchestrator = heartbeat is null ? "no heartbeat yet"
-                : age > options.TickInterval.TotalSeconds * 3 ? "stale" : "ok";
+            // "stopped": no orchestrator has a row (none started, or each stopped cleanly); "stale": the
+            // newest row is past the liveness threshold (its instance died without a clean stop).
+            var orchestrator = heartbeat is null ? "stopped" : options.IsAlive(heartbeat.At, now) ? "ok" : "stale";
             return TypedResults.Ok(new
             {
-                status = orchestrator == "stale" ? "degraded" : "healthy",
+                status = orchestrator == "ok" ? "healthy" : "degraded",
                 database = new { status = "healthy", provider },
                 queue = counts.ToDictionary(c => c.Key.ToString().ToLowerInvariant(), c => c.Value),
                 orchestrator,

@@ -154,6 +154,8 @@ public sealed class StoreDownTests : IAsyncLifetime
         public Task<bool> ReleaseAsync(JobLease l, CancellationToken ct) => throw Down();
         public Task<int> RescueExpiredAsync(CancellationToken ct) => throw Down();
         public Task RecordHeartbeatAsync(string i, string d, CancellationToken ct) => throw Down();
+        public Task RemoveHeartbeatAsync(string i, CancellationToken ct) => throw Down();
+        public Task<int> PruneHeartbeatsAsync(DateTimeOffset before, CancellationToken ct) => throw Down();
         public Task<HeartbeatRecord?> GetLastHeartbeatAsync(CancellationToken ct) => throw Down();
         public Task<JobRecord?> GetJobAsync(long id, CancellationToken ct) => throw Down();
         public Task<IReadOnlyList<JobRecord>> ListJobsAsync(JobQuery q, CancellationToken ct) => inner.ListJobsAsync(q, ct);
