@@ -14,7 +14,7 @@ public static class StatsCommand
         command.SetAction((parse, ct) => QueueCommands.WithStore(async (store, _) =>
         {
             var stats = await new QueueStats(store, CliApp.LoadSettings(createSecrets: false), TimeProvider.System).GetAsync(ct);
-            if (parse.GetValue(json)) Console.WriteLine(JsonSerializer.Serialize(stats, ApiJson.Indented));
+            if (parse.GetValue(json)) Console.WriteLine(JsonSerializer.Serialize(stats, CliJson.Api));
             else Print(stats);
             return ExitCodes.Ok;
         }));
