@@ -7,7 +7,7 @@
 #   bench/ab.sh BASE [HEAD]     e.g. bench/ab.sh f71f4b4            (HEAD defaults to the working tree's HEAD)
 #   --runs N (3)  --jobs N (20000)  --duration S (10)
 #
-# Needs wrk and jq (apt-get install wrk jq) and PostgreSQL's binaries; listens on 127.0.0.1 only.
+# Needs wrk, jq and python3 (apt-get install wrk jq python3) and PostgreSQL's binaries; listens on 127.0.0.1 only.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -40,9 +40,19 @@ as_pg "$PG_BIN/pg_ctl" -D "$WORK/pg" -l "$WORK/pg.log" -w -o "-c port=$PG_PORT -
 PSQL() { "$PG_BIN/psql" -X -q -t -A -h 127.0.0.1 -p $PG_PORT -U postgres -d postgres "$@"; }
 db() { PSQL -c "DROP DATABASE IF EXISTS $1 WITH (FORCE)" -c "CREATE DATABASE $1"; echo "postgres://postgres@127.0.0.1:$PG_PORT/$1"; }
 
+# The same bodies as bench/run.sh: each request its own delivery id and body (bench/ingest.lua).
 pad=$(head -c 6600 /dev/zero | tr '\0' 'x')
-printf '{"ref":"refs/heads/main","after":"1111111111111111111111111111111111111111","repository":{"full_name":"bench/repo","default_branch":"main"},"head_commit":{"message":"%s"}}' "$pad" >"$WORK/body.json"
-export BENCH_BODY=$WORK/body.json BENCH_SIGNATURE="sha256=$(openssl dgst -sha256 -hmac "$SECRET" -r "$WORK/body.json" | cut -d' ' -f1)"
+printf '{"ref":"refs/heads/main","after":"1111111111111111111111111111111111111111","repository":{"full_name":"bench/repo","default_branch":"main"},"head_commit":{"message":"%s"}' "$pad" >"$WORK/body-prefix.json"
+export BENCH_BODY_PREFIX=$WORK/body-prefix.json
+sign() { # sign RUN COUNT → $WORK/sig-RUN.txt
+  python3 - "$BENCH_BODY_PREFIX" "$SECRET" "$1" "$2" >"$WORK/sig-$1.txt" <<'PY'
+import hashlib, hmac, sys
+prefix, secret, run, count = open(sys.argv[1], 'rb').read(), sys.argv[2].encode(), sys.argv[3], int(sys.argv[4])
+base = hmac.new(secret, prefix, hashlib.sha256)
+for k in range(count):
+    h = base.copy(); h.update(b',"bench_id":"%s-%d"}' % (run.encode(), k)); sys.stdout.write('sha256=' + h.hexdigest() + '\n')
+PY
+}
 
 queue() { # queue VARIANT STORE MODE JOBS [URL]
   local out; out=$("$WORK/bin/$1/bench/AgentFactory.Bench" --mode "$3" --jobs "$4" ${5:+--database-url "$5"} | tail -1)
@@ -54,8 +64,10 @@ ingest() { # ingest VARIANT STORE [URL]
     ASPNETCORE_URLS="http://127.0.0.1:$SVC_PORT" ${3:+DATABASE_URL="$3"} "$WORK/bin/$1/svc/agentfactory" webhook >"$data.log" 2>&1 &
   SVC=$!
   for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$SVC_PORT") 2>/dev/null && break; sleep 0.2; done
-  BENCH_RUN="warm-$RANDOM" wrk -t2 -c32 -d3s -s bench/ingest.lua "http://127.0.0.1:$SVC_PORT/webhook/github" >/dev/null
-  local line; line=$(BENCH_RUN="ab-$RANDOM" wrk -t2 -c32 -d"${DURATION}s" --latency -s bench/ingest.lua "http://127.0.0.1:$SVC_PORT/webhook/github" | grep '^RESULT' | sed 's/RESULT //')
+  local warm="warm$RANDOM" run="ab$RANDOM"
+  sign "$warm" 60000; sign "$run" $((DURATION * 15000))
+  BENCH_RUN=$warm BENCH_SIGNATURES="$WORK/sig-$warm.txt" wrk -t2 -c32 -d3s -s bench/ingest.lua "http://127.0.0.1:$SVC_PORT/webhook/github" >/dev/null
+  local line; line=$(BENCH_RUN=$run BENCH_SIGNATURES="$WORK/sig-$run.txt" wrk -t2 -c32 -d"${DURATION}s" --latency -s bench/ingest.lua "http://127.0.0.1:$SVC_PORT/webhook/github" | grep '^RESULT' | sed 's/RESULT //')
   kill "$SVC"; wait "$SVC" 2>/dev/null || true; SVC=""
   eval "local $line"
   echo "{\"variant\":\"$1\",\"figure\":\"ingest $2\",\"rps\":$rps,\"p99_ms\":$p99_ms}" >>"$RES"

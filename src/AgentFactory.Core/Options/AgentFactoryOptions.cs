@@ -60,6 +60,21 @@ public sealed class AgentFactoryOptions
     /// <summary>TICK_INTERVAL_SECONDS: fallback poll, heartbeat and git sync period.</summary>
     public TimeSpan TickInterval { get; set; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>
+    /// The one liveness rule (/health, doctor, stats, the dashboard): an orchestrator is alive while its
+    /// heartbeat is at most three ticks old. A clean stop deletes the row at once; a crash leaves it to age.
+    /// Instances sharing a database are expected to share TICK_INTERVAL_SECONDS.
+    /// </summary>
+    public TimeSpan LivenessThreshold => TickInterval * 3;
+
+    public bool IsAlive(DateTimeOffset heartbeatAt, DateTimeOffset now) => now - heartbeatAt <= LivenessThreshold;
+
+    /// <summary>
+    /// A heartbeat row not refreshed for ten ticks belongs to an instance that died without a clean
+    /// stop: it is deleted then, whatever RETENTION_EVENTS_DAYS says, so dead rows do not pile up.
+    /// </summary>
+    public TimeSpan HeartbeatRetention => TickInterval * 10;
+
     /// <summary>MAX_CONCURRENT_JOBS per orchestrator instance.</summary>
     public int MaxConcurrentJobs { get; set; } = 3;
 

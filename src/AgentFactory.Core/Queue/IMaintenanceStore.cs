@@ -15,10 +15,19 @@ public interface IMaintenanceStore
     /// <summary>Upserts this instance's heartbeat row in webhook_events (one row per instance).</summary>
     Task RecordHeartbeatAsync(string instance, string detailsJson, CancellationToken ct);
 
+    /// <summary>Deletes this instance's heartbeat row: a clean stop says "stopped" at once instead of ageing for three ticks.</summary>
+    Task RemoveHeartbeatAsync(string instance, CancellationToken ct);
+
+    /// <summary>
+    /// Deletes heartbeat rows last refreshed before <paramref name="before"/> (instances that died
+    /// without a clean stop), independently of the events' retention. Returns how many.
+    /// </summary>
+    Task<int> PruneHeartbeatsAsync(DateTimeOffset before, CancellationToken ct);
+
     /// <summary>
     /// Housekeeping: deletes completed and cancelled jobs that finished before <paramref name="completedBefore"/>,
     /// and webhook_events received before <paramref name="eventsBefore"/> that no remaining job references
-    /// (a heartbeat row goes when its instance stopped refreshing it that long ago). Failed jobs are kept until someone acts on them.
+    /// (heartbeat rows included; <see cref="PruneHeartbeatsAsync"/> removes those much sooner). Failed jobs are kept until someone acts on them.
     /// DateTimeOffset.MinValue keeps everything of that kind. Returns the number of rows deleted.
     /// </summary>
     Task<int> PruneAsync(DateTimeOffset completedBefore, DateTimeOffset eventsBefore, CancellationToken ct);

@@ -16,7 +16,7 @@ public static class AgentSettings
         }
         catch (JsonException e)
         {
-            throw new AgentConfigurationException($"agents.{name}: {e.Message}", e);
+            throw new AgentConfigurationException(Routing.RoutingFileErrors.DescribeValue(e, $"agents.{name}"), e);
         }
     }
 }

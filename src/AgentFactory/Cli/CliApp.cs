@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Invocation;
 using AgentFactory.Hosting;
 
 namespace AgentFactory.Cli;
@@ -19,7 +20,15 @@ public static class CliApp
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
         {
-            foreach (var error in parsed.Errors) await Console.Error.WriteLineAsync(error.Message);
+            // The parser's own error report, with its "did you mean" for a misspelt command or option, on
+            // stderr and without the whole help text; the exit code stays the usage error's.
+            if (parsed.Action is ParseErrorAction report)
+            {
+                report.ShowHelp = false;
+                report.ShowTypoCorrections = true;
+                await parsed.InvokeAsync(new InvocationConfiguration { Output = Console.Error, Error = Console.Error });
+            }
+            else foreach (var error in parsed.Errors) await Console.Error.WriteLineAsync(error.Message);
             await Console.Error.WriteLineAsync("Run 'agentfactory --help' (or 'agentfactory <command> --help') for usage.");
             return ExitCodes.Usage;
         }

@@ -149,14 +149,15 @@ public static class DoctorCommand
             report(Level.Ok, $"database reachable, schema current; jobs: {string.Join(", ", counts.Select(c => $"{c.Key.ToString().ToLowerInvariant()} {c.Value}"))}", null);
 
             var heartbeat = await store.GetLastHeartbeatAsync(timeout.Token);
-            if (heartbeat is null) report(Level.Warn, "no orchestrator has written a heartbeat yet", "start `agentfactory serve` or `agentfactory orchestrator`");
-            else
-            {
-                var age = DateTimeOffset.UtcNow - heartbeat.At;
-                if (age > options.TickInterval * 3)
-                    report(Level.Warn, $"newest orchestrator heartbeat ({heartbeat.Instance}) is {age.TotalMinutes:F0} min old", "check that the orchestrator is running (systemctl status agentfactory-orchestrator)");
-                else report(Level.Ok, $"orchestrator {heartbeat.Instance} is alive (heartbeat {age.TotalSeconds:F0} s ago)", null);
-            }
+            var pending = counts.GetValueOrDefault(Jobs.JobStatus.Pending);
+            var waiting = pending > 0 ? $"; {pending} job(s) are waiting" : "";
+            var now = DateTimeOffset.UtcNow;
+            if (heartbeat is null)
+                report(Level.Warn, $"no orchestrator is running (none has started, or each stopped){waiting}", "start `agentfactory serve` or `agentfactory orchestrator`");
+            else if (!options.IsAlive(heartbeat.At, now))
+                report(Level.Warn, $"orchestrator {heartbeat.Instance} stopped without a clean shutdown: its last heartbeat is {Ago(now - heartbeat.At)} old (alive means under {options.LivenessThreshold.TotalSeconds:0} s){waiting}",
+                    "check the orchestrator's log and restart it (systemctl status agentfactory)");
+            else report(Level.Ok, $"orchestrator {heartbeat.Instance} is alive (heartbeat {(now - heartbeat.At).TotalSeconds:F0} s ago)", null);
         }
         catch (Exception e) when (e is StoreUnavailableException or OperationCanceledException or SettingsException)
         {
@@ -165,6 +166,8 @@ public static class DoctorCommand
                 : "check DATABASE_URL (host, port, password, sslmode) and that the server accepts connections from here");
         }
     }
+
+    private static string Ago(TimeSpan age) => age.TotalSeconds < 120 ? $"{age.TotalSeconds:F0} s" : $"{age.TotalMinutes:F0} min";
 
     private static async Task CheckGitAsync(AgentFactoryOptions options, Action<Level, string, string?> report, CancellationToken ct)
     {

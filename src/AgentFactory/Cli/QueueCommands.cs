@@ -12,7 +12,7 @@ namespace AgentFactory.Cli;
 /// <summary>trigger, jobs (list/show/retry/cancel/requeue), events: direct access to the queue database.</summary>
 public static class QueueCommands
 {
-    private static readonly JsonSerializerOptions Pretty = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+    private static JsonSerializerOptions Pretty => CliJson.Pretty;
 
     public static IEnumerable<Command> Create()
     {
@@ -25,7 +25,7 @@ public static class QueueCommands
     {
         var jobType = new Argument<string>("job_type") { Description = "The job type (default: manual).", Arity = ArgumentArity.ZeroOrOne, DefaultValueFactory = _ => "manual" };
         var payload = new Option<string>("--payload") { Description = "The job payload as JSON.", DefaultValueFactory = _ => "{}" };
-        var priority = new Option<int>("--priority") { Description = "Higher runs first." };
+        var priority = CliNumbers.WholeNumber("--priority", "Higher runs first (-1000 to 1000).", 0, -1000, 1000);
         var command = new Command("trigger", "Queue a job directly, like POST /webhook/manual.") { jobType, payload, priority };
         command.SetAction((parse, ct) => WithStore(async (store, routing) =>
         {
@@ -63,7 +63,7 @@ public static class QueueCommands
 
         var status = new Option<string?>("--status") { Description = "pending, running, completed, failed or cancelled." };
         var type = new Option<string?>("--type") { Description = "Only this job type." };
-        var limit = new Option<int>("--limit") { Description = "How many (newest first).", DefaultValueFactory = _ => 20 };
+        var limit = CliNumbers.WholeNumber("--limit", "How many (newest first), 1 to 1000.", 20, 1, 1000);
         var json = new Option<bool>("--json") { Description = "Print JSON." };
         var list = new Command("list", "List jobs, newest first.") { status, type, limit, json };
         list.SetAction((parse, ct) => WithStore(async (store, _) =>
@@ -90,7 +90,7 @@ public static class QueueCommands
         }));
         jobs.Subcommands.Add(list);
 
-        var id = new Argument<long>("id") { Description = "The job id." };
+        var id = CliNumbers.JobId("The job id.");
         var show = new Command("show", "Show one job: payload, every attempt's error, output.") { id };
         show.SetAction((parse, ct) => WithStore(async (store, _) =>
         {
@@ -101,7 +101,7 @@ public static class QueueCommands
         }));
         jobs.Subcommands.Add(show);
 
-        var retryId = new Argument<long>("id") { Description = "A failed or cancelled job." };
+        var retryId = CliNumbers.JobId("A failed or cancelled job.");
         var retry = new Command("retry", "Queue a failed or cancelled job again, with a fresh set of attempts.") { retryId };
         retry.SetAction((parse, ct) => WithStore(async (store, _) =>
         {
@@ -111,7 +111,7 @@ public static class QueueCommands
         }));
         jobs.Subcommands.Add(retry);
 
-        var cancelId = new Argument<long>("id") { Description = "A pending or running job." };
+        var cancelId = CliNumbers.JobId("A pending or running job.");
         var cancel = new Command("cancel", "Cancel a pending or running job (a running one stops at its next lease renewal).") { cancelId };
         cancel.SetAction((parse, ct) => WithStore(async (store, _) =>
         {
@@ -121,7 +121,7 @@ public static class QueueCommands
         }));
         jobs.Subcommands.Add(cancel);
 
-        var requeueId = new Argument<long>("id") { Description = "A completed job." };
+        var requeueId = CliNumbers.JobId("A completed job.");
         var requeue = new Command("requeue", "Queue a completed job again as a new job with the same type and payload.") { requeueId };
         requeue.SetAction((parse, ct) => WithStore(async (store, _) =>
         {
@@ -137,7 +137,7 @@ public static class QueueCommands
     private static Command Events()
     {
         var type = new Option<string?>("--type") { Description = "Only this event type (push, issues, heartbeat, manual, …)." };
-        var limit = new Option<int>("--limit") { Description = "How many (newest first).", DefaultValueFactory = _ => 20 };
+        var limit = CliNumbers.WholeNumber("--limit", "How many (newest first), 1 to 1000.", 20, 1, 1000);
         var json = new Option<bool>("--json") { Description = "Print JSON (with payloads)." };
         var command = new Command("events", "List received webhook deliveries, newest first.") { type, limit, json };
         command.SetAction((parse, ct) => WithStore(async (store, _) =>

@@ -19,13 +19,13 @@ namespace AgentFactory.Cli;
 /// </summary>
 public static class RedeliverCommand
 {
-    private static readonly JsonSerializerOptions Pretty = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+    private static JsonSerializerOptions Pretty => CliJson.Pretty;
 
     public static Command Create()
     {
         var repo = new Option<string?>("--repo") { Description = "A repository hook: owner/name (with --hook-id)." };
         var org = new Option<string?>("--org") { Description = "An organisation hook: the organisation (with --hook-id)." };
-        var hookId = new Option<long?>("--hook-id") { Description = "The hook's id (Settings → Webhooks → the hook's URL ends in it)." };
+        var hookId = CliNumbers.OptionalLong("--hook-id", "The hook's id (Settings → Webhooks → the hook's URL ends in it).", "it is the number the hook's URL ends in (Settings → Webhooks)");
         var app = new Option<bool>("--app") { Description = "The GitHub App's own hook (uses the App JWT)." };
         var since = new Option<string>("--since") { Description = "How far back: a duration (30m, 24h, 2d) or a timestamp. GitHub keeps 3 days.", DefaultValueFactory = _ => "24h" };
         var dryRun = new Option<bool>("--dry-run") { Description = "List what would be redelivered; change nothing." };

@@ -13,8 +13,8 @@ public static class StatsCommand
         var command = new Command("stats", "Queue depth by status and job type, throughput over the last hour and 24 h, and the orchestrators' last heartbeats.") { json };
         command.SetAction((parse, ct) => QueueCommands.WithStore(async (store, _) =>
         {
-            var stats = await new QueueStats(store, TimeProvider.System).GetAsync(ct);
-            if (parse.GetValue(json)) Console.WriteLine(JsonSerializer.Serialize(stats, ApiJson.Indented));
+            var stats = await new QueueStats(store, CliApp.LoadSettings(createSecrets: false), TimeProvider.System).GetAsync(ct);
+            if (parse.GetValue(json)) Console.WriteLine(JsonSerializer.Serialize(stats, CliJson.Api));
             else Print(stats);
             return ExitCodes.Ok;
         }));
@@ -39,8 +39,10 @@ public static class StatsCommand
             Console.WriteLine($"  {name,-22} {series.Completed,10} {series.Failed,10} {(series.FailureRate is { } r ? $"{r:P1}" : "-"),13}");
 
         Console.WriteLine();
-        Console.WriteLine("Orchestrators (last heartbeat)");
-        if (stats.Heartbeats.Count == 0) Console.WriteLine("  none yet: is an orchestrator (serve or orchestrator) running against this database?");
+        Console.WriteLine("Orchestrators alive (last heartbeat)");
+        if (stats.Heartbeats.Count == 0)
+            Console.WriteLine($"  none: no heartbeat in the last {stats.LivenessSeconds:0} s. Start `agentfactory serve` or `agentfactory orchestrator` against this database"
+                + (stats.ByStatus.GetValueOrDefault("pending") > 0 ? $"; {stats.ByStatus["pending"]} job(s) are waiting." : "."));
         foreach (var h in stats.Heartbeats)
             Console.WriteLine($"  {h.Instance,-36} {h.At:yyyy-MM-dd HH:mm:ss} UTC ({h.AgeSeconds:0} s ago)");
     }

@@ -17,8 +17,10 @@ namespace AgentFactory.Dashboard;
 /// <summary>
 /// Who may use the admin surface. API clients (curl, Prometheus) send "Authorization: Bearer &lt;admin token&gt;";
 /// the browser posts the token once to the login page and then carries an HttpOnly, SameSite=Strict session
-/// cookie signed with Data Protection (keys in the data directory). Cookie-authenticated state changes must
+/// cookie signed with Data Protection (keys in the data directory) that names a server-side session
+/// (<see cref="AdminSessionStore"/>: logout and token rotation end it). Cookie-authenticated state changes must
 /// also carry an anti-forgery token (<see cref="CsrfFilter"/>); bearer calls need not, as no browser sends them.
+/// Wrong tokens are counted per client by <see cref="AdminGuessLimiter"/>; the right one always gets in.
 /// </summary>
 public static class AdminAuth
 {
@@ -29,7 +31,10 @@ public static class AdminAuth
     public const string CsrfHeader = "X-CSRF-Token";
     public const string CsrfField = "csrf";
     public const string SessionCookie = "af_session";
-    private const string TokenClaim = "af_token";
+    internal const string TokenClaim = "af_token";
+
+    /// <summary>HttpContext.Items key: the bearer handler's "try again in" for a throttled client.</summary>
+    private const string RetryAfterItem = "AgentFactory.Admin.RetryAfter";
 
     public static IServiceCollection AddAdminAuth(this IServiceCollection services, DashboardSettings settings)
     {
@@ -40,6 +45,9 @@ public static class AdminAuth
         services.AddDataProtection()
             .SetApplicationName("AgentFactory")
             .PersistKeysToFileSystem(new DirectoryInfo(settings.KeysDirectory));
+        services.AddSingleton<AdminGuessLimiter>();
+        services.AddSingleton<AdminSessionStore>();
+        services.AddOptions<CookieAuthenticationOptions>(CookieScheme).Configure<AdminSessionStore>((o, sessions) => o.SessionStore = sessions);
         services.AddAuthentication()
             // One name for the policy; a request with an Authorization header is judged by it alone.
             .AddPolicyScheme(Scheme, "Admin token or session", o => o.ForwardDefaultSelector =
@@ -65,15 +73,7 @@ public static class AdminAuth
                     return Task.CompletedTask;
                 };
                 o.Events.OnRedirectToAccessDenied = ctx => Unauthorized(ctx.HttpContext);
-                o.Events.OnValidatePrincipal = async ctx =>
-                {
-                    // A session outlives no token rotation: the cookie names the token it was opened with.
-                    if (ctx.Principal?.FindFirstValue(TokenClaim) != TokenFingerprint(settings.AdminToken))
-                    {
-                        ctx.RejectPrincipal();
-                        await ctx.HttpContext.SignOutAsync(CookieScheme);
-                    }
-                };
+                // Which token a session was opened with is checked by the session store: rotation ends every session.
             });
         services.AddAuthorizationBuilder().AddPolicy(Policy, p => p.AddAuthenticationSchemes(Scheme).RequireAuthenticatedUser());
         services.AddAntiforgery(o =>
@@ -108,18 +108,36 @@ public static class AdminAuth
             "Send the admin token as 'Authorization: Bearer <token>' (or log in at /dashboard). It is ADMIN_TOKEN, or the admin-token file in the service's data directory."));
     }
 
+    /// <summary>
+    /// A throttled client's wrong token: 429 with Retry-After and when to try again (not "send the admin
+    /// token", which it did). Shared by the bearer handler and the login form.
+    /// </summary>
+    public static Task TooManyWrongTokens(HttpContext http, TimeSpan retryAfter)
+    {
+        http.Response.StatusCode = StatusCodes.Status429TooManyRequests;
+        http.Response.Headers.RetryAfter = AdminGuessLimiter.Seconds(retryAfter);
+        return http.Response.WriteAsJsonAsync(new Problem("too_many_wrong_tokens", TooManyMessage(retryAfter)));
+    }
+
+    public static string TooManyMessage(TimeSpan retryAfter) =>
+        $"Too many wrong admin tokens from this address. Try again in {AdminGuessLimiter.Seconds(retryAfter)} seconds; the right token is accepted at any time.";
+
+    internal static void MarkThrottled(HttpContext http, TimeSpan retryAfter) => http.Items[RetryAfterItem] = retryAfter;
+
+    internal static TimeSpan? Throttled(HttpContext http) => http.Items.TryGetValue(RetryAfterItem, out var v) && v is TimeSpan t ? t : null;
+
     /// <summary>Identifies the token a session was opened with without storing anything that reveals it.</summary>
-    private static string TokenFingerprint(string token) =>
+    internal static string TokenFingerprint(string token) =>
         Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes("agentfactory-admin-session:" + token)))[..16];
 }
 
 /// <summary>
-/// "Authorization: Bearer &lt;admin token&gt;", compared in constant time. A client that keeps sending
-/// wrong tokens is refused for a minute (brute force), even with the right one.
+/// "Authorization: Bearer &lt;admin token&gt;", compared in constant time. The right token always
+/// authenticates; a wrong one is counted for its client address (<see cref="AdminGuessLimiter"/>) and
+/// answered 401, or 429 with Retry-After once that client has spent its budget.
 /// </summary>
 public sealed class AdminBearerHandler(
-    IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, DashboardSettings settings,
-    [FromKeyedServices(Ingest.FailedRequestLimiter.Admin)] Ingest.FailedRequestLimiter limiter)
+    IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, DashboardSettings settings, AdminGuessLimiter limiter)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     protected override Task<AuthenticateResult> HandleAuthenticateAsync()
@@ -127,18 +145,21 @@ public sealed class AdminBearerHandler(
         const string prefix = "Bearer ";
         var header = Request.Headers.Authorization.ToString();
         if (!header.StartsWith(prefix, StringComparison.OrdinalIgnoreCase)) return Task.FromResult(AuthenticateResult.NoResult());
-        var client = Context.Connection.RemoteIpAddress;
-        if (limiter.IsBlocked(client)) return Task.FromResult(AuthenticateResult.Fail("Too many wrong tokens from this address; wait a minute."));
-        if (!AdminAuth.IsAdminToken(header[prefix.Length..].Trim(), settings))
+        if (AdminAuth.IsAdminToken(header[prefix.Length..].Trim(), settings))
         {
-            limiter.RecordFailure(client);
-            return Task.FromResult(AuthenticateResult.Fail("The bearer token is not the admin token."));
+            var identity = new ClaimsIdentity([new Claim(ClaimTypes.NameIdentifier, "admin")], AdminAuth.BearerScheme);
+            return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), AdminAuth.BearerScheme)));
         }
-        var identity = new ClaimsIdentity([new Claim(ClaimTypes.NameIdentifier, "admin")], AdminAuth.BearerScheme);
-        return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), AdminAuth.BearerScheme)));
+        if (limiter.WrongToken(Context.Connection.RemoteIpAddress, "bearer") is { } retryAfter)
+        {
+            AdminAuth.MarkThrottled(Context, retryAfter);
+            return Task.FromResult(AuthenticateResult.Fail("Too many wrong admin tokens from this address."));
+        }
+        return Task.FromResult(AuthenticateResult.Fail("The bearer token is not the admin token."));
     }
 
-    protected override Task HandleChallengeAsync(AuthenticationProperties properties) => AdminAuth.Unauthorized(Context);
+    protected override Task HandleChallengeAsync(AuthenticationProperties properties) =>
+        AdminAuth.Throttled(Context) is { } retryAfter ? AdminAuth.TooManyWrongTokens(Context, retryAfter) : AdminAuth.Unauthorized(Context);
 
-    protected override Task HandleForbiddenAsync(AuthenticationProperties properties) => AdminAuth.Unauthorized(Context);
+    protected override Task HandleForbiddenAsync(AuthenticationProperties properties) => HandleChallengeAsync(properties);
 }

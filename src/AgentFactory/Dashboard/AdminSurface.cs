@@ -19,7 +19,6 @@ public static class AdminSurface
     public static IServiceCollection AddAdminSurface(this IServiceCollection services, DashboardSettings settings)
     {
         services.AddSingleton(settings);
-        services.AddKeyedSingleton(Ingest.FailedRequestLimiter.Admin, (_, _) => new Ingest.FailedRequestLimiter(Ingest.FailedRequestLimiter.AdminFailuresPerMinute));
         services.AddAdminAuth(settings);
         services.AddSingleton<QueueStats>();
         services.AddSingleton<DashboardFeed>();

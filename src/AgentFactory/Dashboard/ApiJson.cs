@@ -12,8 +12,6 @@ public static class ApiJson
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
     };
 
-    public static readonly JsonSerializerOptions Indented = new(Options) { WriteIndented = true };
-
     public static JobSummary Summary(JobRecord j) => new(
         j.Id, j.JobType, j.Status.ToDb(), j.Priority, j.Attempt, j.MaxAttempts, j.CreatedAt, j.ScheduledAt, j.StartedAt, j.CompletedAt,
         j.Error is { Length: > 300 } e ? e[..300] + "…" : j.Error, j.EventId);

@@ -15,7 +15,7 @@ namespace AgentFactory.Dashboard;
 /// The page itself (/dashboard), its script and style (embedded in the assembly: no build step, no CDN),
 /// and the login form that turns the admin token into a session cookie.
 /// </summary>
-public static partial class DashboardPages
+public static class DashboardPages
 {
     private sealed record Asset(byte[] Body, string ContentType, string ETag);
 
@@ -49,12 +49,9 @@ public static partial class DashboardPages
         return LoginForm(http, antiforgery, null, StatusCodes.Status200OK);
     }
 
-    private static async Task<IResult> LoginAsync(HttpContext http, IAntiforgery antiforgery, DashboardSettings settings, ILoggerFactory logs,
-        [FromKeyedServices(Ingest.FailedRequestLimiter.Admin)] Ingest.FailedRequestLimiter limiter)
+    /// <summary>The right token always opens a session; a wrong one counts against the client's budget (401, then 429).</summary>
+    private static async Task<IResult> LoginAsync(HttpContext http, IAntiforgery antiforgery, DashboardSettings settings, AdminGuessLimiter limiter)
     {
-        var client = http.Connection.RemoteIpAddress;
-        if (limiter.IsBlocked(client))
-            return LoginForm(http, antiforgery, "Too many wrong tokens from this address. Wait a minute, then try again.", StatusCodes.Status429TooManyRequests);
         if (!http.Request.HasFormContentType) return LoginForm(http, antiforgery, "Send the login form.", StatusCodes.Status400BadRequest);
         try
         {
@@ -65,14 +62,17 @@ public static partial class DashboardPages
             return LoginForm(http, antiforgery, "The form had expired. Enter the token again.", StatusCodes.Status400BadRequest);
         }
         var form = await http.Request.ReadFormAsync(http.RequestAborted);
-        if (!AdminAuth.IsAdminToken(form["token"].ToString().Trim(), settings))
+        if (AdminAuth.IsAdminToken(form["token"].ToString().Trim(), settings))
         {
-            LogFailedLogin(logs.CreateLogger("AgentFactory.Dashboard"), client?.ToString() ?? "?");
-            limiter.RecordFailure(client);
-            return LoginForm(http, antiforgery, "That is not the admin token.", StatusCodes.Status401Unauthorized);
+            await http.SignInAsync(AdminAuth.CookieScheme, AdminAuth.SessionPrincipal(settings));
+            return TypedResults.Redirect("/dashboard");
         }
-        await http.SignInAsync(AdminAuth.CookieScheme, AdminAuth.SessionPrincipal(settings));
-        return TypedResults.Redirect("/dashboard");
+        if (limiter.WrongToken(http.Connection.RemoteIpAddress, "login") is { } retryAfter)
+        {
+            http.Response.Headers.RetryAfter = AdminGuessLimiter.Seconds(retryAfter);
+            return LoginForm(http, antiforgery, AdminAuth.TooManyMessage(retryAfter), StatusCodes.Status429TooManyRequests);
+        }
+        return LoginForm(http, antiforgery, "That is not the admin token.", StatusCodes.Status401Unauthorized);
     }
 
     private static IResult LoginForm(HttpContext http, IAntiforgery antiforgery, string? error, int status)
@@ -103,7 +103,4 @@ public static partial class DashboardPages
         var body = buffer.ToArray();
         return new Asset(body, contentType, $"\"{Convert.ToHexString(SHA256.HashData(body))[..16]}\"");
     }
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Dashboard login with a wrong token from {Remote}")]
-    private static partial void LogFailedLogin(ILogger logger, string remote);
 }

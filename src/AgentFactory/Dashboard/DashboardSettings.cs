@@ -25,6 +25,9 @@ public sealed class DashboardSettings
 
     /// <summary>Data Protection keys that sign the session and anti-forgery cookies (data/keys).</summary>
     public required string KeysDirectory { get; init; }
+
+    /// <summary>The server-side browser sessions (data/sessions); logout deletes one, a restart keeps them.</summary>
+    public string SessionsDirectory => Path.Combine(Path.GetDirectoryName(KeysDirectory)!, "sessions");
 }
 
 public static class DashboardSettingsLoader

@@ -2,16 +2,18 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using AgentFactory.Events;
 using AgentFactory.Jobs;
+using AgentFactory.Options;
 using AgentFactory.Queue;
 
 namespace AgentFactory.Dashboard;
 
 /// <summary>
 /// The numbers an operator watches: queue depth by status and job type, completed and failed jobs over
-/// the last 24 h (1 h buckets) and the last hour (5 min buckets), and every orchestrator's last heartbeat.
+/// the last 24 h (1 h buckets) and the last hour (5 min buckets), and the live orchestrators (those
+/// whose heartbeat passes <see cref="AgentFactoryOptions.IsAlive"/>; a stopped or dead one is not listed).
 /// Shared by GET /api/stats, the live stream and `agentfactory stats`.
 /// </summary>
-public sealed class QueueStats(IOperatorViews store, TimeProvider time)
+public sealed class QueueStats(IOperatorViews store, AgentFactoryOptions options, TimeProvider time)
 {
     public static readonly TimeSpan DayBucket = TimeSpan.FromHours(1);
     public static readonly TimeSpan HourBucket = TimeSpan.FromMinutes(5);
@@ -33,8 +35,9 @@ public sealed class QueueStats(IOperatorViews store, TimeProvider time)
                 g.Key, JobStatusNames.All.ToDictionary(s => s.ToDb(), s => g.Where(c => c.Status == s).Sum(c => c.Count)), g.Sum(c => c.Count)))],
             day,
             hour,
-            [.. heartbeats.OrderByDescending(h => h.ReceivedAt).Select(h => new HeartbeatView(
+            [.. heartbeats.Where(h => h.HookId == "heartbeat" && options.IsAlive(h.ReceivedAt, now)).OrderByDescending(h => h.ReceivedAt).Select(h => new HeartbeatView(
                 h.DeliveryId, h.ReceivedAt, Math.Round((now - h.ReceivedAt).TotalSeconds, 1), ApiJson.ParseOrString(h.Payload)))],
+            options.LivenessThreshold.TotalSeconds,
             newest.Count > 0 ? newest[0].Id : null,
             newestEvent.Count > 0 ? newestEvent[0].Id : null);
     }
@@ -66,6 +69,8 @@ public sealed class QueueStats(IOperatorViews store, TimeProvider time)
     }
 }
 
+/// <param name="Heartbeats">The live orchestrators only, newest heartbeat first; empty when none runs.</param>
+/// <param name="LivenessSeconds">A heartbeat older than this (3 × TICK_INTERVAL_SECONDS) means its orchestrator is gone.</param>
 /// <param name="LatestJobId">The newest job's id (null when there are none): a page can tell new rows arrived.</param>
 public sealed record StatsSnapshot(
     DateTimeOffset GeneratedAt,
@@ -74,6 +79,7 @@ public sealed record StatsSnapshot(
     [property: JsonPropertyName("last_24h")] ThroughputSeries Last24h,
     [property: JsonPropertyName("last_hour")] ThroughputSeries LastHour,
     IReadOnlyList<HeartbeatView> Heartbeats,
+    double LivenessSeconds,
     long? LatestJobId,
     long? LatestEventId);
 

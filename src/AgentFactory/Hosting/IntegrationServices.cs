@@ -5,7 +5,9 @@ using AgentFactory.Orchestration;
 using AgentFactory.Redelivery;
 using AgentFactory.Sandbox;
 using AgentFactory.Workspace;
+using AgentFactory.Observability;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 
 namespace AgentFactory.Hosting;
@@ -28,7 +30,9 @@ public static class IntegrationServices
         services.AddSingleton<Mirrors>();
         services.AddSingleton<Worktrees>();
         services.AddSingleton(sp => NotifiersFor(sp.GetRequiredService<NotifySettings>()));
-        services.AddSingleton(sp => new Notifications(sp.GetRequiredService<IReadOnlyList<INotifier>>(), sp.GetRequiredService<NotifySettings>(), sp.GetRequiredService<ILogger<Notifications>>()));
+        services.TryAddSingleton(_ => new SecretRedactor(SecretRedactor.Integrations(settings))); // AddCore registers the full one
+        services.AddSingleton(sp => new Notifications(sp.GetRequiredService<IReadOnlyList<INotifier>>(), sp.GetRequiredService<NotifySettings>(),
+            sp.GetRequiredService<ILogger<Notifications>>(), sp.GetRequiredService<SecretRedactor>()));
         services.AddSingleton<IJobNotifier, JobNotifier>();
         return services;
     }

@@ -37,6 +37,7 @@ public static class ServiceRegistration
         services.AddSingleton(new Router(settings.Routing));
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<QueueSignal>();
+        services.AddSingleton(SecretRedactor.For(settings));
         return services;
     }
 
@@ -72,7 +73,7 @@ public static class ServiceRegistration
         return services;
     }
 
-    /// <summary>ORCHESTRATOR_LOG_LEVEL and LOG_FORMAT; framework chatter stays at Warning unless DEBUG.</summary>
+    /// <summary>ORCHESTRATOR_LOG_LEVEL and LOG_FORMAT; framework chatter stays at Warning unless DEBUG; see <see cref="ConsoleLog"/>.</summary>
     public static ILoggingBuilder AddAgentFactoryLogging(this ILoggingBuilder logging, AgentFactoryOptions options)
     {
         var level = options.LogLevel switch
@@ -93,6 +94,8 @@ public static class ServiceRegistration
             logging.AddJsonConsole(o => { o.TimestampFormat = "O"; o.UseUtcTimestamp = true; });
         else
             logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "yyyy-MM-dd HH:mm:ss "; o.ColorBehavior = LoggerColorBehavior.Disabled; });
+        // Secrets redacted from every line; the command reports a failed start itself (DEBUG keeps the host's report).
+        logging.RedactedConsole(keepStartFailure: level <= LogLevel.Debug);
         return logging;
     }
 }

@@ -127,12 +127,28 @@ public static class SettingsLoader
         return (secret, path);
     }
 
-    /// <summary>The data directory holds the database and secrets: only its owner may enter it.</summary>
+    private const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+    private const UnixFileMode GroupOrOther = UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.GroupExecute |
+                                              UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.OtherExecute;
+
+    /// <summary>
+    /// The data directory (and its keys and sessions) holds the database and secrets: only its owner
+    /// may enter it. Created 0700; one that already existed with a wider mode is set to 0700, and when
+    /// this user may not change it (another user owns it) start-up stops with what to run.
+    /// </summary>
     public static void CreatePrivateDirectory(string path)
     {
-        if (Directory.Exists(path)) return;
-        if (OperatingSystem.IsWindows()) Directory.CreateDirectory(path);
-        else Directory.CreateDirectory(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        if (OperatingSystem.IsWindows())
+        {
+            Directory.CreateDirectory(path);
+            return;
+        }
+        if (!Directory.Exists(path))
+        {
+            Directory.CreateDirectory(path, OwnerOnly);
+            return;
+        }
+        MakeOwnerOnly(path, OwnerOnly, "directory");
     }
 
     /// <summary>
@@ -157,6 +173,29 @@ public static class SettingsLoader
         }
         return paths;
     }
+
+    /// <summary>
+    /// Takes group and other permissions off an existing file or directory (e.g. the SQLite database, its
+    /// -wal and -shm), or stops with the command that fixes it when this user does not own it.
+    /// </summary>
+    public static void MakeOwnerOnly(string path, UnixFileMode wanted, string what)
+    {
+        if (OperatingSystem.IsWindows()) return;
+        var mode = File.GetUnixFileMode(path);
+        if ((mode & GroupOrOther) == 0) return;
+        try
+        {
+            File.SetUnixFileMode(path, wanted);
+        }
+        catch (UnauthorizedAccessException)
+        {
+            throw new SettingsException(
+                $"The {what} {path} can be read by other users (mode {Octal(mode)}) and this user may not change that: it belongs to someone else. " +
+                $"As its owner run `chmod {Octal(wanted)} {path}`, or `chown` it to the service user, or set AGENTFACTORY_DATA_DIR to a directory of the service user.");
+        }
+    }
+
+    private static string Octal(UnixFileMode mode) => Convert.ToString((int)mode & 0x1FF, 8).PadLeft(4, '0');
 
     private static List<string> SplitSecrets(string? value) =>
         value is null ? [] : [.. value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)];

@@ -9,7 +9,7 @@ namespace AgentFactory.Ingest;
 
 /// <summary>
 /// GET /health: database reachability, queue depth by status and how old the newest orchestrator
-/// heartbeat is. 200 when the database answers, 503 when it does not. It answers anyone (load
+/// heartbeat is (judged by <see cref="AgentFactoryOptions.IsAlive"/>, the one liveness rule). 200 when the database answers, 503 when it does not. It answers anyone (load
 /// balancers, uptime checks), so it says what state things are in but nothing that names the
 /// deployment: no instance name (host:pid), no database error text (hosts, paths). Those go to the log,
 /// and to the admin surface and `agentfactory doctor` (docs/operations.md, "What anonymous callers see").
@@ -33,11 +33,12 @@ public static partial class HealthEndpoint
             var heartbeat = await store.GetLastHeartbeatAsync(timeout.Token);
             var now = time.GetUtcNow();
             var age = heartbeat is null ? (double?)null : Math.Round((now - heartbeat.At).TotalSeconds, 1);
-            var orchestrator = heartbeat is null ? "no heartbeat yet"
-                : age > options.TickInterval.TotalSeconds * 3 ? "stale" : "ok";
+            // "stopped": no orchestrator has a row (none started, or each stopped cleanly); "stale": the
+            // newest row is past the liveness threshold (its instance died without a clean stop).
+            var orchestrator = heartbeat is null ? "stopped" : options.IsAlive(heartbeat.At, now) ? "ok" : "stale";
             return TypedResults.Ok(new
             {
-                status = orchestrator == "stale" ? "degraded" : "healthy",
+                status = orchestrator == "ok" ? "healthy" : "degraded",
                 database = new { status = "healthy", provider },
                 queue = counts.ToDictionary(c => c.Key.ToString().ToLowerInvariant(), c => c.Value),
                 orchestrator,

@@ -1,13 +1,17 @@
+using AgentFactory.Observability;
 using Microsoft.Extensions.Logging;
 
 namespace AgentFactory.Notify;
 
 /// <summary>
 /// Sends a notice to several channels. A channel that fails is logged and reported back, never
-/// thrown: a notification must not fail the job it is about.
+/// thrown: a notification must not fail the job it is about. Every field of a notice, and every
+/// failure reason, is redacted first (<see cref="SecretRedactor"/>): a chat never sees a token.
 /// </summary>
-public sealed partial class Notifications(IEnumerable<INotifier> notifiers, NotifySettings settings, ILogger<Notifications> log)
+public sealed partial class Notifications(IEnumerable<INotifier> notifiers, NotifySettings settings, ILogger<Notifications> log, SecretRedactor? redactor = null)
 {
+    private readonly SecretRedactor _redactor = redactor ?? SecretRedactor.None;
+
     /// <summary>In the routing file, "*" means every configured channel.</summary>
     public const string AllConfigured = "*";
 
@@ -36,6 +40,13 @@ public sealed partial class Notifications(IEnumerable<INotifier> notifiers, Noti
     /// <summary>Sends to each channel; returns "channel: reason" for each that failed.</summary>
     public async Task<IReadOnlyList<string>> SendAsync(IEnumerable<string> channels, Notice notice, CancellationToken ct)
     {
+        notice = notice with
+        {
+            Headline = _redactor.Redact(notice.Headline),
+            Details = _redactor.RedactOrNull(notice.Details),
+            Output = _redactor.RedactOrNull(notice.Output),
+            Link = _redactor.RedactOrNull(notice.Link),
+        };
         var targets = channels.SelectMany<string, INotifier>(c => c == AllConfigured ? _byChannel.Values : _byChannel.TryGetValue(c, out var n) ? [n] : [])
             .Distinct().ToList();
         var failures = new List<string>();
@@ -50,7 +61,7 @@ public sealed partial class Notifications(IEnumerable<INotifier> notifiers, Noti
             }
             catch (Exception e) when (!ct.IsCancellationRequested)
             {
-                var reason = e is OperationCanceledException ? $"no answer within {settings.Timeout.TotalSeconds:F0}s" : e.Message;
+                var reason = e is OperationCanceledException ? $"no answer within {settings.Timeout.TotalSeconds:F0}s" : _redactor.Redact(e.Message);
                 failures.Add($"{notifier.Channel}: {reason}");
                 LogFailed(log, notifier.Channel, notice.Headline, reason);
             }

@@ -1,15 +1,24 @@
+using System.Collections.Frozen;
 using System.Diagnostics.Metrics;
 using AgentFactory.Jobs;
+using AgentFactory.Routing;
 
 namespace AgentFactory.Observability;
 
 /// <summary>
 /// The service's metrics (System.Diagnostics.Metrics, meter "AgentFactory"), exported at /metrics in
-/// Prometheus format and, when OTEL_EXPORTER_OTLP_ENDPOINT is set, over OTLP.
+/// Prometheus format and, when OTEL_EXPORTER_OTLP_ENDPOINT is set, over OTLP. The job_type label is
+/// bounded: a job type the routing file names (a "jobs" key or a route's jobType) and "manual" keep
+/// their own series; every other one (anything a manual trigger may invent) is counted as "other".
 /// </summary>
 public sealed class AgentFactoryMetrics : IDisposable
 {
     public const string MeterName = "AgentFactory";
+
+    /// <summary>The job_type label of job types the routing file does not name.</summary>
+    public const string OtherJobType = "other";
+
+    private readonly FrozenSet<string> _knownJobTypes;
 
     private readonly Meter _meter;
     private readonly Counter<long> _deliveries;
@@ -19,8 +28,9 @@ public sealed class AgentFactoryMetrics : IDisposable
     private readonly Counter<long> _gitSync;
     private IReadOnlyDictionary<JobStatus, long> _depth = new Dictionary<JobStatus, long>();
 
-    public AgentFactoryMetrics(IMeterFactory meters)
+    public AgentFactoryMetrics(IMeterFactory meters, RoutingConfig? routing = null)
     {
+        _knownJobTypes = KnownJobTypes(routing ?? new RoutingConfig()).ToFrozenSet(StringComparer.Ordinal);
         _meter = meters.Create(MeterName);
         _deliveries = _meter.CreateCounter<long>("agentfactory.deliveries", "{delivery}", "Webhook deliveries by event and outcome.");
         _jobs = _meter.CreateCounter<long>("agentfactory.jobs", "{attempt}", "Finished job attempts by job type and outcome.");
@@ -38,12 +48,22 @@ public sealed class AgentFactoryMetrics : IDisposable
 
     public void JobFinished(string jobType, string outcome, TimeSpan duration)
     {
-        _jobs.Add(1, new("job_type", jobType), new("outcome", outcome));
-        _duration.Record(duration.TotalSeconds, new KeyValuePair<string, object?>("job_type", jobType));
+        var label = JobTypeLabel(jobType);
+        _jobs.Add(1, new("job_type", label), new("outcome", outcome));
+        _duration.Record(duration.TotalSeconds, new KeyValuePair<string, object?>("job_type", label));
     }
 
     public void JobStarted(string jobType, TimeSpan delay) =>
-        _startDelay.Record(Math.Max(0, delay.TotalSeconds), new KeyValuePair<string, object?>("job_type", jobType));
+        _startDelay.Record(Math.Max(0, delay.TotalSeconds), new KeyValuePair<string, object?>("job_type", JobTypeLabel(jobType)));
+
+    /// <summary>The job type itself when the routing file names it (or it is "manual"), else <see cref="OtherJobType"/>.</summary>
+    public string JobTypeLabel(string jobType) => _knownJobTypes.Contains(jobType) ? jobType : OtherJobType;
+
+    private static IEnumerable<string> KnownJobTypes(RoutingConfig routing) =>
+        routing.Jobs.Keys.Where(k => k != RoutingConfig.AnyJobType)
+            .Concat(routing.Routes.Select(r => r.JobType.Length > 0 ? r.JobType : r.Event == "*" ? "" : "github_" + r.Event))
+            .Where(t => t.Length > 0)
+            .Append("manual");
 
     public void GitSync(string result) => _gitSync.Add(1, new KeyValuePair<string, object?>("result", result));
 

@@ -9,12 +9,15 @@ namespace AgentFactory.Orchestration;
 /// Turns an attempt's outcome into the job's next state: asks <see cref="OutcomePolicy"/> for the
 /// verdict, writes it fenced on the lease (retrying while the database is briefly away), and tells the
 /// notifier when the job ended for good. Returns when a retry is due, so the claim loop can wake for it.
+/// The agent's error and output are redacted (<see cref="SecretRedactor"/>) before any of that: a token
+/// an agent printed reaches neither the row, the log nor a notice.
 /// </summary>
 public sealed partial class JobCompleter(
-    IWorkerStore store, OutcomePolicy policy, IJobNotifier notifier, TimeProvider time, AgentFactoryMetrics metrics, ILogger<JobCompleter> log)
+    IWorkerStore store, OutcomePolicy policy, IJobNotifier notifier, TimeProvider time, AgentFactoryMetrics metrics, SecretRedactor redactor, ILogger<JobCompleter> log)
 {
     public async Task<DateTimeOffset?> CompleteAsync(JobRecord job, AttemptOutcome outcome, TimeSpan elapsed)
     {
+        outcome = outcome with { Error = redactor.RedactOrNull(outcome.Error), Output = redactor.RedactOrNull(outcome.Output) };
         var verdict = policy.Decide(job, outcome.End, time.GetUtcNow());
         await WriteBackAsync(job, verdict, outcome.Error, outcome.Output);
         metrics.JobFinished(job.JobType, outcome.End == AttemptEnd.Succeeded ? "completed" : verdict.Decision switch

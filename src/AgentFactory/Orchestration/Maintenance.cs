@@ -8,8 +8,10 @@ namespace AgentFactory.Orchestration;
 
 /// <summary>
 /// The orchestrator's periodic chores: rescue jobs whose lease expired (every half lease), and once
-/// per tick write this instance's heartbeat row, prune old rows (RETENTION_*_DAYS) and run the git
-/// sync — rescue and the tick chores on separate timers.
+/// per tick write this instance's heartbeat row, prune old rows (RETENTION_*_DAYS, and heartbeats of
+/// dead instances after <see cref="AgentFactoryOptions.HeartbeatRetention"/>) and run the git sync —
+/// rescue and the tick chores on separate timers. Nothing runs before the host has started (see
+/// <see cref="HostStart"/>), and a clean stop deletes this instance's heartbeat at once.
 /// </summary>
 public sealed partial class Maintenance(
     IMaintenanceStore store,
@@ -18,15 +20,39 @@ public sealed partial class Maintenance(
     AgentFactoryOptions options,
     TimeProvider time,
     Observability.AgentFactoryMetrics metrics,
+    IHostApplicationLifetime lifetime,
     ILogger<Maintenance> log) : BackgroundService
 {
     private readonly DateTimeOffset _startedAt = time.GetUtcNow();
+    private volatile bool _heartbeatWritten;
 
     public string LastGitSync { get; private set; } = "never";
 
-    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (!await HostStart.WaitAsync(lifetime, stoppingToken)) return;
         // Two independent loops: a slow git pull (up to GIT_SYNC_TIMEOUT_SECONDS) never delays a rescue.
-        Task.WhenAll(RescueLoopAsync(stoppingToken), TickLoopAsync(stoppingToken));
+        await Task.WhenAll(RescueLoopAsync(stoppingToken), TickLoopAsync(stoppingToken));
+    }
+
+    /// <summary>
+    /// After the loops have ended, this instance's heartbeat goes: readers say "stopped" now rather than
+    /// three ticks later. Only a row this process wrote is deleted — a `serve` that never started must
+    /// not remove the row of a running instance with the same INSTANCE_NAME.
+    /// </summary>
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken);
+        if (!_heartbeatWritten) return;
+        try
+        {
+            await store.RemoveHeartbeatAsync(options.InstanceName, cancellationToken);
+        }
+        catch (Exception e) when (e is StoreUnavailableException or OperationCanceledException)
+        {
+            LogChoreFailed(log, "heartbeat removal", e.Message);
+        }
+    }
 
     private async Task RescueLoopAsync(CancellationToken ct)
     {
@@ -49,6 +75,7 @@ public sealed partial class Maintenance(
             {
                 await HeartbeatAsync(ct);
                 await PruneAsync(ct);
+                await PruneHeartbeatsAsync(ct);
                 LastGitSync = await gitSync.SyncAsync(ct);
                 metrics.GitSync(LastGitSync);
             }
@@ -88,6 +115,19 @@ public sealed partial class Maintenance(
         }
     }
 
+    private async Task PruneHeartbeatsAsync(CancellationToken ct)
+    {
+        try
+        {
+            var pruned = await store.PruneHeartbeatsAsync(time.GetUtcNow() - options.HeartbeatRetention, ct);
+            if (pruned > 0) LogHeartbeatsPruned(log, pruned, options.HeartbeatRetention.TotalSeconds);
+        }
+        catch (StoreUnavailableException e)
+        {
+            LogChoreFailed(log, "heartbeat prune", e.Message);
+        }
+    }
+
     private async Task HeartbeatAsync(CancellationToken ct)
     {
         try
@@ -101,6 +141,7 @@ public sealed partial class Maintenance(
                 git_sync = LastGitSync,
                 version = typeof(Maintenance).Assembly.GetName().Version?.ToString(),
             });
+            _heartbeatWritten = true; // set before: a write cut short may still have committed
             await store.RecordHeartbeatAsync(options.InstanceName, details, ct);
         }
         catch (StoreUnavailableException e)
@@ -114,6 +155,9 @@ public sealed partial class Maintenance(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Pruned {Count} finished job(s) and old event(s) past their retention")]
     private static partial void LogPruned(ILogger logger, int count);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Deleted {Count} heartbeat row(s) of orchestrators silent for over {Seconds}s (stopped without a clean shutdown)")]
+    private static partial void LogHeartbeatsPruned(ILogger logger, int count, double seconds);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Orchestrator {Chore} failed: {Reason}")]
     private static partial void LogChoreFailed(ILogger logger, string chore, string reason);

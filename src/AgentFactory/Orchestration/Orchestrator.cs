@@ -43,12 +43,7 @@ public sealed partial class Orchestrator(
     {
         // Claim nothing until the whole process is up: if another part fails to start (the port is
         // taken), no job is left holding a lease of a process that is about to exit.
-        using (var started = CancellationTokenSource.CreateLinkedTokenSource(lifetime.ApplicationStarted, stoppingToken))
-        {
-            try { await Task.Delay(Timeout.Infinite, started.Token); }
-            catch (OperationCanceledException) { }
-        }
-        if (stoppingToken.IsCancellationRequested) return;
+        if (!await HostStart.WaitAsync(lifetime, stoppingToken)) return;
         LogStarted(log, Owner, options.MaxConcurrentJobs, options.TickInterval.TotalSeconds);
         using var renewStop = new CancellationTokenSource();
         var renewing = Task.Run(() => RenewLoopAsync(renewStop.Token), CancellationToken.None);

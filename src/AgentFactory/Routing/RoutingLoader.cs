@@ -14,6 +14,7 @@ public static class RoutingLoader
         AllowTrailingCommas = true,
         // A misspelt field ("branch" for "branches") would silently widen a rule: refuse it instead.
         UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow,
+        Converters = { new DurationConverter() },
     };
 
     /// <summary>The explicit file, else ./routing.json when present, else the defaults. Returns where it came from.</summary>
@@ -41,7 +42,7 @@ public static class RoutingLoader
         }
         catch (JsonException e)
         {
-            throw new SettingsException($"The routing file ({source}) is not valid: {e.Message}");
+            throw new SettingsException(RoutingFileErrors.Describe(e, source));
         }
         var errors = new List<string>();
         for (var i = 0; i < config.Routes.Count; i++)
@@ -53,7 +54,7 @@ public static class RoutingLoader
         foreach (var (jobType, job) in config.Jobs)
         {
             if (job.MaxAttempts is < 1 or > 100) errors.Add($"jobs.{jobType}.maxAttempts must be from 1 to 100 (got {job.MaxAttempts}).");
-            if (job.Timeout <= TimeSpan.Zero) errors.Add($"jobs.{jobType}.timeout must be positive, e.g. \"00:30:00\".");
+            if (job.Timeout <= TimeSpan.Zero) errors.Add($"jobs.{jobType}.timeout must be positive, e.g. \"00:30:00\" or \"30m\".");
             foreach (var on in job.NotifyOn.Where(o => o is not ("completed" or "failed")))
                 errors.Add($"jobs.{jobType}.notifyOn has '{on}'; use \"completed\" and/or \"failed\".");
         }

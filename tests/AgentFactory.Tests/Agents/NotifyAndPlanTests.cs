@@ -29,6 +29,15 @@ public sealed class NotifyAndPlanTests
         Assert.Equal(":white_check_mark: *Deployed &lt;x&gt;*\n```\nline1\nline2\n```\n<https://example.com>", text);
     }
 
+    /// <summary>Attack: an output that closes the code block would make the rest of it Slack markup.</summary>
+    [Fact]
+    public void Slack_output_that_contains_a_code_fence_stays_inside_the_block()
+    {
+        var text = new Notice(false, "Job 1 failed", null, "log\n```\n*Approve* now\n```").ToSlackText();
+        Assert.EndsWith("\n```", text, StringComparison.Ordinal);
+        Assert.Equal(2, text.Split("```").Length - 1); // only the service's own opening and closing fence
+    }
+
     [Fact]
     public void Tail_keeps_the_last_lines()
     {

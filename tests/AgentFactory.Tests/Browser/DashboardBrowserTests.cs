@@ -96,4 +96,34 @@ public sealed class DashboardBrowserTests(ITestOutputHelper output)
 
         output.WriteLine($"Screenshot: {chrome.Screenshot("dashboard")}");
     }
+
+    [BrowserFact]
+    public async Task Pending_jobs_with_no_live_orchestrator_show_a_banner_that_says_to_start_one()
+    {
+        Assert.True(Chromium.Installed, $"CI=true but Chromium is missing: apt-get install -y chromium chromium-driver ({Chromium.Browser}, {Chromium.Driver}).");
+        // Only the webhook role runs: the jobs wait and no orchestrator has a heartbeat.
+        await using var service = await TestService.StartAsync(AgentFactory.Hosting.Roles.Webhook, seed: async s =>
+        {
+            await s.EnqueueAsync(new NewJob("github_push", "{}"), default);
+            await s.EnqueueAsync(new NewJob("github_push", "{}"), default);
+        });
+        using var chrome = new Chromium();
+        var web = chrome.Web;
+        web.Navigate().GoToUrl(new Uri(service.Http.BaseAddress!, "/dashboard/login"));
+        web.FindElement(By.Id("token")).SendKeys(TestService.AdminToken);
+        web.FindElement(By.Id("login-submit")).Click();
+        chrome.Until(_ => chrome.Text("#count-pending") == "2" ? "" : null, "the pending count");
+
+        chrome.Until(d => d.FindElement(By.Id("no-orchestrator")).Displayed ? "" : null, "the no-orchestrator banner");
+        var banner = chrome.Text("#no-orchestrator")!;
+        Assert.Contains("2 jobs are waiting and no orchestrator is running", banner, StringComparison.Ordinal);
+        Assert.Contains("agentfactory serve", banner, StringComparison.Ordinal);
+        Assert.Equal("No orchestrator is running.", chrome.Text("#heartbeats-body"));
+        output.WriteLine($"Screenshot: {chrome.Screenshot("no-orchestrator")}");
+
+        // An orchestrator appears (its heartbeat): the banner goes without a reload.
+        await service.Store.RecordHeartbeatAsync("orch-late", "{\"running\":0,\"max_concurrent_jobs\":3}", default);
+        chrome.Until(d => d.FindElement(By.Id("no-orchestrator")).Displayed ? null : "", "the banner to go once an orchestrator is alive");
+        Assert.Contains("orch-late", chrome.Text("#heartbeats-body"), StringComparison.Ordinal);
+    }
 }

@@ -152,4 +152,43 @@ public sealed class CliTests : IDisposable
         Assert.Contains("up to date", output, StringComparison.Ordinal);
         Assert.True(File.Exists(Path.Combine(_dir.Path, "data", "agentfactory.db")));
     }
+
+    [Theory]
+    [InlineData("jobz", "jobs")]
+    [InlineData("serv", "serve")]
+    [InlineData("jobs lst", "list")]
+    [InlineData("stats --jsn", "--json")]
+    public async Task A_misspelt_command_or_option_gets_a_did_you_mean(string typed, string suggestion)
+    {
+        var (exit, output, err) = await Run(typed.Split(' '));
+        Assert.Equal(ExitCodes.Usage, exit);
+        Assert.Contains("Did you mean", err, StringComparison.Ordinal);
+        Assert.Contains(suggestion, err[err.IndexOf("Did you mean", StringComparison.Ordinal)..], StringComparison.Ordinal);
+        Assert.Equal("", output); // all of it on stderr
+    }
+
+    [Theory]
+    [InlineData("jobs show abc", "The job id must be a whole number from 1 (got 'abc')")]
+    [InlineData("jobs retry -3", "The job id must be a whole number from 1 (got '-3')")]
+    [InlineData("jobs list --limit lots", "--limit must be a whole number from 1 to 1000 (got 'lots')")]
+    [InlineData("trigger x --priority high", "--priority must be a whole number from -1000 to 1000 (got 'high')")]
+    [InlineData("redeliver --repo o/r --hook-id twelve", "--hook-id must be a whole number from 1 (got 'twelve')")]
+    public async Task A_bad_number_says_what_is_accepted_in_the_users_terms(string typed, string message)
+    {
+        var (exit, _, err) = await Run(typed.Split(' '));
+        Assert.Equal(ExitCodes.Usage, exit);
+        Assert.Contains(message, err, StringComparison.Ordinal);
+        Assert.DoesNotContain("System.", err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Jobs_show_prints_text_as_written_not_as_unicode_escapes()
+    {
+        Assert.Equal(ExitCodes.Ok, (await Run("migrate")).Exit);
+        Assert.Equal(ExitCodes.Ok, (await Run("trigger", "custom_task", "--payload", "{\"task\":\"it's <main> & Grüße\"}")).Exit);
+        var (exit, output, _) = await Run("jobs", "show", "1");
+        Assert.Equal(ExitCodes.Ok, exit);
+        Assert.Contains("\"task\": \"it's <main> & Grüße\"", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("\\u00", output, StringComparison.Ordinal);
+    }
 }

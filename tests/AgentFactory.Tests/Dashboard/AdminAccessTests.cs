@@ -2,6 +2,8 @@ using System.Net;
 using System.Net.Http.Headers;
 using AgentFactory.Jobs;
 using AgentFactory.Tests.Support;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace AgentFactory.Tests.Dashboard;
 
@@ -14,8 +16,12 @@ public sealed class AdminAccessTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _service.DisposeAsync();
 
+    /// <summary>
+    /// Attack: a local process (through an SSH tunnel every client is 127.0.0.1) sends wrong tokens to
+    /// lock the operator out. Its guesses are throttled, but the operator's right token still works.
+    /// </summary>
     [Fact]
-    public async Task Guessing_the_admin_token_is_cut_off_after_ten_wrong_tries_a_minute()
+    public async Task Wrong_tokens_from_one_address_are_throttled_but_never_lock_out_the_right_token()
     {
         for (var i = 0; i < 10; i++)
         {
@@ -23,13 +29,44 @@ public sealed class AdminAccessTests : IAsyncLifetime
             guess.Headers.Authorization = new AuthenticationHeaderValue("Bearer", $"guess-{i}-0123456789abcdef");
             Assert.Equal(HttpStatusCode.Unauthorized, (await _service.Http.SendAsync(guess)).StatusCode);
         }
-        // Now even the right token is refused from this address until the minute is over.
+        using (var eleventh = new HttpRequestMessage(HttpMethod.Get, "/api/stats"))
+        {
+            eleventh.Headers.Authorization = new AuthenticationHeaderValue("Bearer", "guess-10-0123456789abcdef");
+            using var throttled = await _service.Http.SendAsync(eleventh);
+            Assert.Equal(HttpStatusCode.TooManyRequests, throttled.StatusCode);
+            Assert.True(throttled.Headers.RetryAfter?.Delta > TimeSpan.Zero, "a throttled guess says when to try again");
+            var message = await throttled.Content.ReadAsStringAsync();
+            Assert.Contains("Try again in", message, StringComparison.Ordinal);
+            Assert.DoesNotContain("Send the admin token", message, StringComparison.Ordinal);
+        }
+
         using var right = new HttpRequestMessage(HttpMethod.Get, "/api/stats");
         right.Headers.Authorization = new AuthenticationHeaderValue("Bearer", TestService.AdminToken);
-        Assert.Equal(HttpStatusCode.Unauthorized, (await _service.Http.SendAsync(right)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await _service.Http.SendAsync(right)).StatusCode);
 
-        var login = await _service.Http.GetAsync("/dashboard/login");
-        Assert.Equal(HttpStatusCode.OK, login.StatusCode); // the form itself is still served
+        using var browser = new AdminSession(_service.Http.BaseAddress!);
+        var wrongLogin = await browser.LoginAsync("yet-another-wrong-guess-0123");
+        Assert.Equal(HttpStatusCode.TooManyRequests, wrongLogin.StatusCode);
+        Assert.True(wrongLogin.Headers.RetryAfter?.Delta > TimeSpan.Zero);
+        Assert.Contains("Try again in", await wrongLogin.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Redirect, (await browser.LoginAsync(TestService.AdminToken)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await browser.Http.GetAsync("/api/stats")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Wrong_admin_tokens_are_logged_with_the_client_address_and_never_the_token()
+    {
+        var log = new LogCapture();
+        await using var service = await TestService.StartAsync(services: s => s.AddSingleton<ILoggerProvider>(log));
+        using var guess = new HttpRequestMessage(HttpMethod.Get, "/api/jobs");
+        guess.Headers.Authorization = new AuthenticationHeaderValue("Bearer", "a-wrong-guess-0123456789");
+        await service.Http.SendAsync(guess);
+        using var browser = new AdminSession(service.Http.BaseAddress!);
+        await browser.LoginAsync("another-wrong-guess-0123456789");
+
+        Assert.Contains(log.Lines, l => l.Contains("Wrong admin token (bearer) from 127.0.0.1", StringComparison.Ordinal));
+        Assert.Contains(log.Lines, l => l.Contains("Wrong admin token (login) from 127.0.0.1", StringComparison.Ordinal));
+        Assert.DoesNotContain("wrong-guess", log.All, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -169,6 +206,32 @@ public sealed class AdminAccessTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.Unauthorized, (await browser.Http.GetAsync("/api/stats")).StatusCode);
     }
 
+    /// <summary>Attack: someone who copied the cookie (a shared machine, a proxy log) replays it after the operator logged out.</summary>
+    [Fact]
+    public async Task A_saved_session_cookie_no_longer_works_after_logout()
+    {
+        using var browser = new AdminSession(_service.Http.BaseAddress!);
+        await browser.LoginAsync(TestService.AdminToken);
+        var saved = browser.Cookies.GetCookies(_service.Http.BaseAddress!)["af_session"]!.Value;
+        var sessions = _service.Host.Services.GetRequiredService<AgentFactory.Dashboard.AdminSessionStore>();
+        Assert.Equal(1, sessions.Count);
+
+        using var logout = new HttpRequestMessage(HttpMethod.Post, "/dashboard/logout");
+        logout.Headers.Add("X-CSRF-Token", await browser.CsrfTokenAsync());
+        Assert.Equal(HttpStatusCode.Redirect, (await browser.Http.SendAsync(logout)).StatusCode);
+        Assert.Equal(0, sessions.Count);
+
+        using var replay = new HttpClient(new HttpClientHandler { UseCookies = false, AllowAutoRedirect = false }) { BaseAddress = _service.Http.BaseAddress };
+        foreach (var path in new[] { "/api/stats", "/dashboard" })
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, path);
+            request.Headers.Add("Cookie", $"af_session={saved}");
+            using var response = await replay.SendAsync(request);
+            Assert.True(response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Redirect, $"{path}: {response.StatusCode}");
+            if (response.StatusCode == HttpStatusCode.Redirect) Assert.Equal("/dashboard/login", response.Headers.Location!.OriginalString);
+        }
+    }
+
     [Fact]
     public async Task Dashboard_responses_carry_the_browser_security_headers()
     {
@@ -207,6 +270,9 @@ public sealed class AdminAccessTests : IAsyncLifetime
         await using (var restarted = await TestService.StartAsync(configure: o => o.DataDirectory = shared.Path))
             Assert.Equal(HttpStatusCode.OK, await StatsWithCookieAsync(restarted)); // keys persisted in data/keys
         await using (var rotated = await TestService.StartAsync(configure: o => o.DataDirectory = shared.Path, adminToken: "a-brand-new-admin-token-0123"))
+        {
             Assert.Equal(HttpStatusCode.Unauthorized, await StatsWithCookieAsync(rotated));
+            Assert.Equal(0, rotated.Host.Services.GetRequiredService<AgentFactory.Dashboard.AdminSessionStore>().Count); // the old session is deleted, not only refused
+        }
     }
 }

@@ -24,6 +24,37 @@ public sealed class MetricsTests
             "agentfactory_queue_depth\\{[^}]*status=\"pending\"\\}");
     }
 
+    /// <summary>
+    /// Attack: a holder of the manual token invents thousands of job types; each would be its own
+    /// series (7.4 MB of /metrics at 2,600 types) and push real job types into the exporter's overflow.
+    /// Job types the routing file does not name are counted as "other".
+    /// </summary>
+    [Fact]
+    public async Task Thousands_of_invented_job_types_share_one_label_and_a_routed_type_keeps_its_series()
+    {
+        const int invented = 2_600;
+        const string routing = """
+            { "routes": [{ "event": "push", "jobType": "github_push" }],
+              "jobs": { "github_push": { "agent": "log" }, "*": { "agent": "log", "maxAttempts": 1 } } }
+            """;
+        await using var service = await TestService.StartAsync(routingJson: routing, configure: o => o.MaxConcurrentJobs = 64, seed: async store =>
+        {
+            for (var i = 0; i < invented; i++) await store.EnqueueAsync(new NewJob($"invented-{Guid.NewGuid():N}", "{}", MaxAttempts: 1), default);
+            await store.EnqueueAsync(new NewJob("github_push", "{}"), default);
+        });
+        using (var deadline = new CancellationTokenSource(TimeSpan.FromMinutes(3)))
+            while ((await service.Store.CountJobsByStatusAsync(deadline.Token))[JobStatus.Completed] < invented + 1)
+                await Task.Delay(100, deadline.Token);
+
+        await WaitForMetricsAsync(service,
+            $"agentfactory_jobs_total\\{{[^}}]*job_type=\"other\",outcome=\"completed\"\\}} {invented}\\b",
+            "agentfactory_jobs_total\\{[^}]*job_type=\"github_push\",outcome=\"completed\"\\} 1\\b");
+        var text = await service.Admin.GetStringAsync("/metrics");
+        Assert.DoesNotContain("invented-", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("otel_metric_overflow", text, StringComparison.Ordinal);
+        Assert.True(text.Length < 100_000, $"/metrics is {text.Length} bytes");
+    }
+
     /// <summary>Scrapes until every pattern shows (the exporter caches a scrape briefly); fails with the last scrape.</summary>
     private static async Task WaitForMetricsAsync(TestService service, params string[] patterns)
     {

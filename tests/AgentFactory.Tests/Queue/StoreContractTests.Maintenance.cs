@@ -126,6 +126,43 @@ public abstract partial class StoreContractTests
     }
 
     [StoreFact]
+    public async Task Removing_a_heartbeat_deletes_only_that_instances_row()
+    {
+        await Store.RecordHeartbeatAsync("stopping", "{}", Ct);
+        await Store.RecordHeartbeatAsync("running", "{}", Ct);
+        await Store.RecordDeliveryAsync(Event("stopping", type: "push"), [], Ct); // a delivery whose id happens to equal the name
+
+        await Store.RemoveHeartbeatAsync("stopping", Ct);
+
+        Assert.Equal("running", Assert.Single(await Store.ListEventsAsync(new EventQuery("heartbeat"), Ct)).DeliveryId);
+        Assert.Single(await Store.ListEventsAsync(new EventQuery("push"), Ct));
+    }
+
+    [StoreFact]
+    public async Task Pruning_heartbeats_deletes_rows_not_refreshed_since_the_cutoff_and_nothing_else()
+    {
+        await Store.RecordHeartbeatAsync("dead", "{}", Ct);
+        await Store.RecordDeliveryAsync(Event("old-delivery", type: "star"), [], Ct);
+        Time.Advance(TimeSpan.FromMinutes(10));
+        await Store.RecordHeartbeatAsync("alive", "{}", Ct);
+
+        Assert.Equal(1, await Store.PruneHeartbeatsAsync(Time.GetUtcNow().AddMinutes(-5), Ct));
+
+        Assert.Equal("alive", Assert.Single(await Store.ListEventsAsync(new EventQuery("heartbeat"), Ct)).DeliveryId);
+        Assert.Single(await Store.ListEventsAsync(new EventQuery("star"), Ct));
+    }
+
+    [StoreFact]
+    public async Task The_last_heartbeat_is_never_a_delivery_that_calls_itself_heartbeat()
+    {
+        await Store.RecordHeartbeatAsync("real", "{}", Ct);
+        Time.Advance(TimeSpan.FromSeconds(5));
+        await Store.RecordDeliveryAsync(Event("forged", type: "heartbeat"), [], Ct);
+
+        Assert.Equal("real", (await Store.GetLastHeartbeatAsync(Ct))!.Instance);
+    }
+
+    [StoreFact]
     public async Task Prune_deletes_only_completed_and_cancelled_jobs_finished_before_the_cutoff()
     {
         var completed = await Enqueue();

@@ -80,6 +80,47 @@ public sealed class RouterTests
         Assert.Contains(expected, e.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("{\n  \"routes\": [\n    { \"event\": \"push\", \"branch\": [\"main\"] }\n  ]\n}", "line 3", "unknown setting 'branch' in routes[0]", "branches")]
+    [InlineData("{\"jobs\": {\"x\": {\"agent\": \"log\", \"notfy\": [\"*\"]}}}", "line 1", "unknown setting 'notfy' in jobs.x", "notify")]
+    [InlineData("{\"jobs\": {\"x\": {\"timeout\": \"an hour\"}}}", "line 1", "jobs.x.timeout must be a duration", "\"30m\"")]
+    [InlineData("{\"jobs\": {\"x\": {\"maxAttempts\": \"3\"}}}", "line 1", "jobs.x.maxAttempts must be a whole number", "without quotes")]
+    [InlineData("{\"routes\": [{\"event\": \"push\", \"branches\": \"main\"}]}", "line 1", "routes[0].branches must be a list of strings", "[\"main\"]")]
+    [InlineData("{\n\"routes\": [\n", "line 3", "is not valid JSON", "routing.json")]
+    public void Routing_file_errors_name_the_line_the_setting_and_what_is_accepted_never_a_dotnet_type(string json, string line, string what, string accepted)
+    {
+        var e = Assert.Throws<SettingsException>(() => RoutingLoader.Parse(json, "routing.json"));
+        Assert.Contains(line, e.Message, StringComparison.Ordinal);
+        Assert.Contains(what, e.Message, StringComparison.Ordinal);
+        Assert.Contains(accepted, e.Message, StringComparison.Ordinal);
+        foreach (var internals in new[] { ".NET", "System.", "RouteRule", "JobTypeSettings", "AgentFactory.", "BytePositionInLine", "$." })
+            Assert.DoesNotContain(internals, e.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("00:30:00", 30 * 60)]
+    [InlineData("1.02:00:00", 26 * 3600)]
+    [InlineData("90s", 90)]
+    [InlineData("30m", 30 * 60)]
+    [InlineData("1h", 3600)]
+    [InlineData("1.5h", 5400)]
+    [InlineData("2d", 2 * 86400)]
+    public void Timeouts_are_hh_mm_ss_or_a_number_with_a_unit(string timeout, int seconds)
+    {
+        var config = RoutingLoader.Parse("{\"jobs\": {\"x\": {\"timeout\": \"" + timeout + "\"}}}", "routing.json");
+        Assert.Equal(TimeSpan.FromSeconds(seconds), config.SettingsFor("x").Timeout);
+    }
+
+    [Fact]
+    public void A_bad_agent_setting_names_the_agent_setting_and_what_is_accepted()
+    {
+        var config = RoutingLoader.Parse("""{"jobs":{"x":{"agent":"run"}},"agents":{"run":{"kind":"command","command":["true"],"maxOutputKb":"lots"}}}""", "test");
+        var kind = new AgentFactory.Agents.Command.CommandAgentKind(null!, null!);
+        var e = Assert.Throws<AgentFactory.Agents.AgentConfigurationException>(() => new AgentFactory.Agents.AgentCatalog(config, [kind]));
+        Assert.Contains("agents.run.maxOutputKb must be a whole number", e.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("System.", e.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Job_type_with_an_unknown_agent_fails_at_start()
     {

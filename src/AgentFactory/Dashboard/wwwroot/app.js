@@ -59,13 +59,19 @@
       ? stats.by_type.map((t) => el('tr', {}, el('td', {}, t.job_type), ...STATUSES.map((s) => el('td', { class: t.by_status[s] ? `num ${s}` : 'num zero' }, t.by_status[s]))))
       : [el('tr', {}, el('td', { colSpan: 6, class: 'muted' }, 'No jobs yet.'))]));
 
+    // The server lists live orchestrators only (heartbeat younger than liveness_seconds).
     $('heartbeats-body').replaceChildren(...(stats.heartbeats.length
       ? stats.heartbeats.map((h) => el('tr', {},
         el('td', { class: 'mono' }, h.instance),
-        el('td', { class: h.age_seconds > 180 ? 'stale' : '' }, `${fmtSeconds(h.age_seconds)} ago`),
+        el('td', {}, `${fmtSeconds(h.age_seconds)} ago`),
         el('td', { class: 'num' }, h.details && h.details.running !== undefined ? `${h.details.running}/${h.details.max_concurrent_jobs}` : '—'),
         el('td', {}, (h.details && h.details.git_sync) || '—')))
-      : [el('tr', {}, el('td', { colSpan: 4, class: 'muted' }, 'No orchestrator heartbeat yet.'))]));
+      : [el('tr', {}, el('td', { colSpan: 4, class: 'muted' }, 'No orchestrator is running.'))]));
+    const pending = stats.by_status.pending || 0;
+    const banner = $('no-orchestrator');
+    banner.hidden = !(pending > 0 && stats.heartbeats.length === 0);
+    banner.textContent = banner.hidden ? '' : `${pending} job${pending === 1 ? ' is' : 's are'} waiting and no orchestrator is running `
+      + `(none has sent a heartbeat in the last ${fmtSeconds(stats.liveness_seconds)}). Start \`agentfactory serve\` or \`agentfactory orchestrator\`, or check its log.`;
     renderChart();
   }
 

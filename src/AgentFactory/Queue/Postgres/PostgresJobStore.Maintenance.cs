@@ -54,6 +54,20 @@ public sealed partial class PostgresJobStore
         return await cmd.ExecuteNonQueryAsync(ct);
     }, ct);
 
+    public Task RemoveHeartbeatAsync(string instance, CancellationToken ct) => RunAsync(async conn =>
+    {
+        await using var cmd = Command(conn, null, "remove_heartbeat");
+        cmd.Parameters.Add(P("instance", NpgsqlDbType.Text, instance));
+        return await cmd.ExecuteNonQueryAsync(ct);
+    }, ct);
+
+    public Task<int> PruneHeartbeatsAsync(DateTimeOffset before, CancellationToken ct) => RunAsync(async conn =>
+    {
+        await using var cmd = Command(conn, null, "prune_heartbeats");
+        cmd.Parameters.Add(Time("before", before));
+        return await cmd.ExecuteNonQueryAsync(ct);
+    }, ct);
+
     /// <summary>
     /// Runs <paramref name="work"/> while holding the session advisory lock <paramref name="key"/>, so
     /// that one instance at a time does it; false (without running it) when another instance holds it.

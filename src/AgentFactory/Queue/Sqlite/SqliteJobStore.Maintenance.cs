@@ -65,6 +65,22 @@ public sealed partial class SqliteJobStore
             return await cmd.ExecuteNonQueryAsync(ct);
         }, ct);
 
+    public Task RemoveHeartbeatAsync(string instance, CancellationToken ct) =>
+        WriteAsync(async (conn, tx) =>
+        {
+            await using var cmd = Command(conn, tx, SqlScripts.Get(Driver, "remove_heartbeat"));
+            cmd.Parameters.AddWithValue("@instance", instance);
+            return await cmd.ExecuteNonQueryAsync(ct);
+        }, ct);
+
+    public Task<int> PruneHeartbeatsAsync(DateTimeOffset before, CancellationToken ct) =>
+        WriteAsync(async (conn, tx) =>
+        {
+            await using var cmd = Command(conn, tx, SqlScripts.Get(Driver, "prune_heartbeats"));
+            cmd.Parameters.AddWithValue("@before", Ts(before));
+            return await cmd.ExecuteNonQueryAsync(ct);
+        }, ct);
+
     public Task<int> PruneAsync(DateTimeOffset completedBefore, DateTimeOffset eventsBefore, CancellationToken ct) =>
         WriteAsync(async (conn, tx) =>
         {

@@ -34,6 +34,7 @@ public sealed partial class SqliteJobStore : IJobStore, IDisposable
         try
         {
             Hosting.SettingsLoader.CreatePrivateDirectory(directory);
+            CreateOwnerOnlyFiles(_path);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -49,6 +50,27 @@ public sealed partial class SqliteJobStore : IJobStore, IDisposable
         _time = time;
         _signal = signal;
         _completions = new(c => c.Lease.JobId, CompleteBatchAsync);
+    }
+
+    /// <summary>
+    /// The database and its -wal and -shm are 0600 whatever existed before: SQLite creates a new file
+    /// 0644 (less the umask) and gives -wal/-shm the database's mode, so the database is created empty
+    /// 0600 here first, and any of the three left wider by an earlier version is narrowed.
+    /// </summary>
+    private static void CreateOwnerOnlyFiles(string path)
+    {
+        if (OperatingSystem.IsWindows()) return;
+        const UnixFileMode ReadWrite = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        if (!File.Exists(path))
+        {
+            try
+            {
+                using var created = new FileStream(path, new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = ReadWrite });
+            }
+            catch (IOException) when (File.Exists(path)) { /* another process created it first: narrowed below */ }
+        }
+        foreach (var file in new[] { path, path + "-wal", path + "-shm" })
+            if (File.Exists(file)) Hosting.SettingsLoader.MakeOwnerOnly(file, ReadWrite, "database file");
     }
 
     /// <summary>How many completion transactions have run; fewer than completions means they were coalesced.</summary>
