@@ -58,7 +58,6 @@ internal static class CliInvocation
                     "-c", $"model_providers.{CodexProvider}.wire_api=\"responses\"",
                     "-c", "check_for_update_on_startup=false",
                     "-"];
-                env["CODEX_HOME"] = "/tmp/.codex";
                 break;
             case CliKind.Aider:
                 args = [$"--message={prompt}", "--yes-always", "--no-auto-commits", "--no-dirty-commits", "--no-pretty", "--no-stream",
