@@ -129,4 +129,16 @@ public sealed class CliRuntimeTests : IAsyncLifetime
         Assert.DoesNotContain("afgw-", outcome.Detail);
         Assert.Equal("Trying.", outcome.Summary);
     }
+
+    [ToolFact("bwrap", "socat")]
+    public async Task A_cli_that_is_not_installed_fails_saying_how_to_install_it()
+    {
+        var run = _world.Run(env: new Dictionary<string, string> { ["PATH"] = "/nonexistent" });
+
+        var e = await Assert.ThrowsAsync<InvalidOperationException>(() => _world.Runtime("""{"cli": "claude"}""", "claude").RunAsync(CliWorld.Task, run, CancellationToken.None));
+
+        Assert.Contains("Could not start 'claude'", e.Message);
+        Assert.Contains("npm install -g @anthropic-ai/claude-code", e.Message);
+        Assert.Contains("\"executable\"", e.Message);
+    }
 }

@@ -71,6 +71,11 @@ public sealed partial class CliRuntime(CliSettings settings, ModelGateway gatewa
         ProcessResult? result = null;
         try { result = await process; }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested) { /* our own stop: a budget or the deadline */ }
+        catch (InvalidOperationException e) when (e.Message.StartsWith("Could not start", StringComparison.Ordinal) && settings.Cli != CliKind.Command)
+        {
+            throw new InvalidOperationException($"{e.Message} Install the coding CLI where the service runs ({CliSettings.Installs[settings.Cli]}) " +
+                "or set the agent's \"executable\" setting to its path.", e);
+        }
         foreach (var e in stream.Flush())
             if (await RecordAsync(run, charges, e, ct) is { } refused) exceeded ??= refused;
 
