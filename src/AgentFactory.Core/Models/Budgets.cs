@@ -45,6 +45,9 @@ public enum BudgetKind
 
     /// <summary>The model's own context window (its catalog entry), not a spending budget.</summary>
     ContextWindow,
+
+    /// <summary>The job's wall-clock budget (a coding agent's maxMinutes); checked by the agent, not the ledger.</summary>
+    WallClock,
 }
 
 /// <summary>
@@ -86,6 +89,7 @@ public sealed class BudgetExceededException : Exception
         BudgetKind.OutputTokens => "output tokens per job",
         BudgetKind.UsdPerJob => "USD per job",
         BudgetKind.UsdPerRepositoryPerDay => "USD per repository per day",
+        BudgetKind.WallClock => "wall clock per job",
         _ => "context window",
     };
 

@@ -7,7 +7,18 @@ public sealed record ProcessSpec(
     IReadOnlyDictionary<string, string> Environment,
     string? WorkingDirectory = null,
     byte[]? Stdin = null,
-    int MaxOutputBytes = 64 * 1024);
+    int MaxOutputBytes = 64 * 1024)
+{
+    /// <summary>
+    /// Called with each line of stdout as it arrives (without its newline; a line over
+    /// <see cref="MaxLineBytes"/> is cut there), in order and one at a time, for a caller that follows a
+    /// program's event stream while it runs (a coding CLI). It must neither block nor throw. stdout
+    /// still goes to <see cref="ProcessResult.Output"/>'s tail as well.
+    /// </summary>
+    public Action<string>? OnStdoutLine { get; init; }
+
+    public const int MaxLineBytes = 1024 * 1024;
+}
 
 /// <param name="Output">stdout and stderr interleaved; only the last MaxOutputBytes are kept.</param>
 /// <param name="OutputBytes">How many bytes the process wrote in all.</param>

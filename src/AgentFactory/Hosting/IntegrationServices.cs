@@ -1,5 +1,6 @@
 using AgentFactory.GitHub;
 using AgentFactory.Models;
+using AgentFactory.Models.Gateway;
 using AgentFactory.Notify;
 using AgentFactory.Orchestration;
 using AgentFactory.Redelivery;
@@ -43,7 +44,9 @@ public static class IntegrationServices
         services.AddSingleton(environment);
         services.AddSingleton<ProcessEnvironment>();
         services.AddSingleton<IHostProcesses>(sp => new HostProcesses(sp.GetRequiredService<TimeProvider>()));
-        services.AddSingleton(sp => new EgressProxy(sp.GetRequiredService<ILogger<EgressProxy>>()));
+        // The model gateway's reserved name is routed to it (a job reaches it only when its allowlist lists it).
+        services.AddSingleton(sp => new EgressProxy(sp.GetRequiredService<ILogger<EgressProxy>>(),
+            new EgressProxyOptions { Routes = sp.GetService<ModelGateway>()?.Routes ?? new Dictionary<HostPort, System.Net.EndPoint>() }));
         services.AddSingleton<IAgentProcesses>(sp => new BubblewrapProcesses(sp.GetRequiredService<EgressProxy>(), SandboxOptions.Default, sp.GetRequiredService<TimeProvider>()));
         // Checked once, when the first agent is created: whether bubblewrap, user namespaces and socat work here.
         services.AddSingleton(_ => SandboxAvailability.CheckAsync().GetAwaiter().GetResult());

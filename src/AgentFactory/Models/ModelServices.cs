@@ -1,8 +1,10 @@
 using AgentFactory.Hosting;
 using AgentFactory.Agents;
+using AgentFactory.Models.Gateway;
 using AgentFactory.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
 
 namespace AgentFactory.Models;
 
@@ -28,7 +30,7 @@ public static class ModelServices
     /// <summary>
     /// Registers the catalog (the LLM_* "default" plus the routing file's "models", checked when first
     /// resolved, i.e. when the orchestrator starts), <see cref="ModelClients"/>, the in-memory
-    /// <see cref="IBudgetLedger"/> and <see cref="ModelRetryOptions"/>. API keys are read through
+    /// <see cref="IBudgetLedger"/>, <see cref="ModelRetryOptions"/> and the <see cref="ModelGateway"/> for coding CLIs. API keys are read through
     /// <paramref name="env"/> by the variable each model names. Registrations made before this of the
     /// ledger, the retry options or the time provider are kept; tests may replace <see cref="LlmSettings"/> after.
     /// </summary>
@@ -40,6 +42,7 @@ public static class ModelServices
         services.TryAddSingleton<IBudgetLedger, InMemoryBudgetLedger>();
         services.AddSingleton(sp => ModelCatalog.Build(sp.GetService<RoutingConfig>()?.Models ?? new Dictionary<string, ModelEntry>(), sp.GetRequiredService<LlmSettings>(), key => new EnvReader(env).Get(key)));
         services.AddSingleton<ModelClients>();
+        services.AddSingleton(sp => new ModelGateway(sp.GetRequiredService<ModelCatalog>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<ModelGateway>>()));
         return services;
     }
 }

@@ -38,10 +38,10 @@ public sealed class BubblewrapProcesses(EgressProxy? egress = null, SandboxOptio
         using var cgroup = Environment.IsPrivilegedProcess ? PidsCgroup.TryCreate(policy.Limits.Processes) : null;
         var args = BubblewrapArguments.Build(spec, program, policy, _options, lease?.Directory);
         var launch = cgroup is null
-            ? new Launch(_options.Bwrap, args, BwrapEnvironment, "/", spec.Stdin, spec.MaxOutputBytes)
+            ? new Launch(_options.Bwrap, args, BwrapEnvironment, "/", spec.Stdin, spec.MaxOutputBytes, spec.OnStdoutLine)
             // Joins the cgroup before becoming bwrap, so every process of the sandbox is counted from the start.
             : new Launch("/bin/sh", ["-c", "echo $$ > \"$0\" && exec \"$@\"", cgroup.ProcsFile, _options.Bwrap, .. args],
-                BwrapEnvironment, "/", spec.Stdin, spec.MaxOutputBytes);
+                BwrapEnvironment, "/", spec.Stdin, spec.MaxOutputBytes, spec.OnStdoutLine);
 
         // SIGKILL to bwrap: its child (the sandbox's pid 1) gets SIGKILL through --die-with-parent, and the
         // kernel then kills every process in the sandbox's pid namespace, double-forked or not.
@@ -56,7 +56,7 @@ public sealed class BubblewrapProcesses(EgressProxy? egress = null, SandboxOptio
         var launch = new Launch(HostProcesses.Setpriv,
             ["--pdeathsig", "KILL", "--", HostProcesses.Setsid, "--", _options.Prlimit, $"--data={limits.MemoryBytes}", $"--fsize={limits.FileSizeBytes}",
              $"--cpu={cpu}:{cpu + 5}", "--core=0", "--", program, .. spec.Arguments],
-            spec.Environment, spec.WorkingDirectory, spec.Stdin, spec.MaxOutputBytes);
+            spec.Environment, spec.WorkingDirectory, spec.Stdin, spec.MaxOutputBytes, spec.OnStdoutLine);
         var outcome = await ProcessLauncher.RunAsync(launch, p => ProcessLauncher.Signal(-p.Id, ProcessLauncher.SigKill), limits.WallClock, _time, ct);
         return new ProcessResult(outcome.ExitCode, outcome.Output, outcome.OutputBytes, LimitOf(outcome, false));
     }

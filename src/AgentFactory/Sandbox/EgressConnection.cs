@@ -113,6 +113,7 @@ internal sealed class EgressConnection(Socket client, EgressLease lease, EgressP
     /// </summary>
     private async Task<(Socket? Socket, string? Why)> ConnectAsync(HostPort destination, CancellationToken ct)
     {
+        if (options.Routes.TryGetValue(destination, out var route)) return await ConnectRouteAsync(destination, route, ct);
         IPAddress[] addresses;
         if (IPAddress.TryParse(destination.Host, out var literal)) addresses = [literal];
         else
@@ -138,6 +139,22 @@ internal sealed class EgressConnection(Socket client, EgressLease lease, EgressP
             }
         }
         return (null, $"could not connect to {destination}");
+    }
+
+    /// <summary>A reserved destination (<see cref="EgressProxyOptions.Routes"/>): the service's own endpoint, never resolved.</summary>
+    private static async Task<(Socket? Socket, string? Why)> ConnectRouteAsync(HostPort destination, EndPoint route, CancellationToken ct)
+    {
+        var socket = new Socket(route.AddressFamily, SocketType.Stream, route is UnixDomainSocketEndPoint ? ProtocolType.Unspecified : ProtocolType.Tcp);
+        try
+        {
+            await socket.ConnectAsync(route, ct);
+            return (socket, null);
+        }
+        catch (SocketException)
+        {
+            socket.Dispose();
+            return (null, $"the service's endpoint for {destination} is not listening");
+        }
     }
 
     private static bool Local(IPAddress a)

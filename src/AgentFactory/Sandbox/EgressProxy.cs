@@ -21,6 +21,12 @@ public sealed record EgressProxyOptions
     /// <summary>Open connections one job may hold at once; more are answered 503.</summary>
     public int MaxConnectionsPerJob { get; init; } = 64;
 
+    /// <summary>
+    /// Reserved destinations the proxy connects to a fixed local endpoint instead of resolving them: the
+    /// service's own endpoints for sandboxes (the model gateway). Still only for a job whose allowlist lists them.
+    /// </summary>
+    public IReadOnlyDictionary<HostPort, EndPoint> Routes { get; init; } = new Dictionary<HostPort, EndPoint>();
+
     /// <summary>Name resolution; the proxy resolves and connects itself, so a sandbox never picks the address.</summary>
     public Func<string, CancellationToken, Task<IPAddress[]>> Resolve { get; init; } = Dns.GetHostAddressesAsync;
 }

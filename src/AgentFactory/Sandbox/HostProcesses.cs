@@ -33,9 +33,9 @@ public sealed class HostProcesses(TimeProvider? time = null) : IHostProcesses
     {
         var program = ProgramPath.Resolve(spec);
         ownGroup = OperatingSystem.IsLinux() && File.Exists(Setsid) && File.Exists(Setpriv);
-        if (!ownGroup) return new Launch(program, spec.Arguments, spec.Environment, spec.WorkingDirectory, spec.Stdin, spec.MaxOutputBytes);
+        if (!ownGroup) return new Launch(program, spec.Arguments, spec.Environment, spec.WorkingDirectory, spec.Stdin, spec.MaxOutputBytes, spec.OnStdoutLine);
         return new Launch(Setpriv, ["--pdeathsig", "KILL", "--", Setsid, "--", program, .. spec.Arguments],
-            spec.Environment, spec.WorkingDirectory, spec.Stdin, spec.MaxOutputBytes);
+            spec.Environment, spec.WorkingDirectory, spec.Stdin, spec.MaxOutputBytes, spec.OnStdoutLine);
     }
 
     private static void KillTree(Process process, bool ownGroup)

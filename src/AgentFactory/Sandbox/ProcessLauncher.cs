@@ -11,7 +11,8 @@ internal sealed record Launch(
     IReadOnlyDictionary<string, string> Environment,
     string? WorkingDirectory,
     byte[]? Stdin,
-    int MaxOutputBytes);
+    int MaxOutputBytes,
+    Action<string>? StdoutLines = null);
 
 /// <summary>How a launch ended. <paramref name="TimedOut"/>: the wall clock ran out and the tree was killed.</summary>
 internal sealed record LaunchOutcome(int ExitCode, string Output, long OutputBytes, bool TimedOut);
@@ -57,8 +58,8 @@ internal static partial class ProcessLauncher
         await StartOnSpawnerAsync(process);
 
         var tail = new TailBuffer(launch.MaxOutputBytes);
-        var stdout = PumpAsync(process.StandardOutput.BaseStream, tail);
-        var stderr = PumpAsync(process.StandardError.BaseStream, tail);
+        var stdout = PumpAsync(process.StandardOutput.BaseStream, tail, launch.StdoutLines is { } each ? new OutputLines(each) : null);
+        var stderr = PumpAsync(process.StandardError.BaseStream, tail, null);
         _ = FeedStdinAsync(process, launch.Stdin);
 
         using var timeout = new CancellationTokenSource(wallClock, time);
@@ -130,16 +131,21 @@ internal static partial class ProcessLauncher
         catch (ObjectDisposedException) { }
     }
 
-    private static async Task PumpAsync(Stream stream, TailBuffer tail)
+    private static async Task PumpAsync(Stream stream, TailBuffer tail, OutputLines? lines)
     {
         var buffer = new byte[8192];
         try
         {
             int n;
-            while ((n = await stream.ReadAsync(buffer)) > 0) tail.Append(buffer.AsSpan(0, n));
+            while ((n = await stream.ReadAsync(buffer)) > 0)
+            {
+                tail.Append(buffer.AsSpan(0, n));
+                lines?.Append(buffer.AsSpan(0, n));
+            }
         }
         catch (IOException) { }
         catch (ObjectDisposedException) { }
+        lines?.Flush();
     }
 
     private static async Task DrainAsync(Task stdout, Task stderr)

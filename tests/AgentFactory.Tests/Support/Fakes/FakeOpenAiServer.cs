@@ -9,7 +9,8 @@ namespace AgentFactory.Tests.Support.Fakes;
 /// usage, finish_reason "length", and with "stream": true the SSE chunks the real API sends (text
 /// and tool-call argument deltas, then the finish reason, then a usage chunk when
 /// stream_options.include_usage asks for it, then [DONE]). Errors (429 with Retry-After, 500, 401)
-/// are injected with <see cref="FakeServer.Fail"/> and <see cref="ErrorBody"/>.
+/// are injected with <see cref="FakeServer.Fail"/> and <see cref="ErrorBody"/>. The same script also
+/// answers the Responses API (POST /v1/responses, <see cref="FakeOpenAiResponses"/>).
 /// </summary>
 public sealed class FakeOpenAiServer : FakeServer
 {
@@ -41,7 +42,29 @@ public sealed class FakeOpenAiServer : FakeServer
     public static string UserMessage(RecordedRequest r) =>
         JsonNode.Parse(r.Body)!["messages"]!.AsArray().Last(m => m!["role"]!.GetValue<string>() == "user")!["content"]!.ToString();
 
-    protected override void Map(WebApplication app) =>
+    /// <summary>Requests to the Responses API (<see cref="FakeOpenAiResponses"/>), which the same script plays.</summary>
+    public IEnumerable<RecordedRequest> Responses => Requests.Where(r => r.Path == FakeOpenAiResponses.Path);
+
+    protected override void Map(WebApplication app)
+    {
+        app.MapPost(FakeOpenAiResponses.Path, async (HttpContext context) =>
+        {
+            var body = JsonNode.Parse(await new StreamReader(context.Request.Body).ReadToEndAsync())!;
+            var reply = Script.Next();
+            if (reply.Hang)
+            {
+                await Task.Delay(Timeout.Infinite, context.RequestAborted).ContinueWith(_ => { }, TaskScheduler.Default);
+                return;
+            }
+            var id = $"resp_{Interlocked.Increment(ref _ids)}";
+            var model = body["model"]?.GetValue<string>();
+            if (body["stream"]?.GetValue<bool>() == true) await FakeOpenAiResponses.StreamAsync(context.Response, reply, id, model);
+            else await context.Response.WriteAsJsonAsync(FakeOpenAiResponses.Response(reply, id, model));
+        });
+        MapCompletions(app);
+    }
+
+    private void MapCompletions(WebApplication app) =>
         app.MapPost(CompletionsPath, async (HttpContext context) =>
         {
             var body = JsonNode.Parse(await new StreamReader(context.Request.Body).ReadToEndAsync())!;
