@@ -53,7 +53,7 @@ public sealed class ChatInjectionTests : IAsyncLifetime
         var script = Scripts.Write(_dir, "hostile.sh", $"echo '{Here} {Phish}'; echo '{Html}'; exit 2");
         var routing = $$"""
             { "routes": [],
-              "jobs": { "hostile": { "agent": "hostile", "maxAttempts": 1, "notify": ["telegram", "slack"] } },
+              "jobs": { "hostile": { "agent": "hostile", "manual": true, "maxAttempts": 1, "notify": ["telegram", "slack"] } },
               "agents": { "hostile": { "kind": "command", "command": ["{{script}}"] } } }
             """;
         await using var service = await TestService.StartAsync(routingJson: routing, services: s => s.AddSingleton(_chat.Settings("-1001")));

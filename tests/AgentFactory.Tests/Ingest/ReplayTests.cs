@@ -76,7 +76,7 @@ public sealed class ReplayTests : IAsyncLifetime
         Assert.Empty(await _service.Store.ListEventsAsync(new EventQuery(), default));
         Assert.Null(await _service.Store.GetLastHeartbeatAsync(default));
         var health = await (await _service.Http.GetAsync("/health")).Content.ReadFromJsonAsync<JsonObject>();
-        Assert.Equal("no heartbeat yet", health!["orchestrator"]!.GetValue<string>());
+        Assert.Equal("stopped", health!["orchestrator"]!.GetValue<string>());
     }
 
     [Fact]

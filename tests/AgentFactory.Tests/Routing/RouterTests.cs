@@ -115,7 +115,7 @@ public sealed class RouterTests
     public void A_bad_agent_setting_names_the_agent_setting_and_what_is_accepted()
     {
         var config = RoutingLoader.Parse("""{"jobs":{"x":{"agent":"run"}},"agents":{"run":{"kind":"command","command":["true"],"maxOutputKb":"lots"}}}""", "test");
-        var kind = new AgentFactory.Agents.Command.CommandAgentKind(null!, null!);
+        var kind = new AgentFactory.Agents.Command.CommandAgentKind(null!, null!, null!, null!);
         var e = Assert.Throws<AgentFactory.Agents.AgentConfigurationException>(() => new AgentFactory.Agents.AgentCatalog(config, [kind]));
         Assert.Contains("agents.run.maxOutputKb must be a whole number", e.Message, StringComparison.Ordinal);
         Assert.DoesNotContain("System.", e.Message, StringComparison.Ordinal);

@@ -45,9 +45,9 @@ public sealed class ServiceSandboxTests : IAsyncLifetime
     private string Routing(string thief) => $$$"""
         { "routes": [],
           "jobs": {
-            "thief": { "agent": "thief", "maxAttempts": 1, "timeout": "00:02:00" },
-            "forkbomb": { "agent": "forkbomb", "maxAttempts": 1, "timeout": "00:02:00" },
-            "filltmp": { "agent": "filltmp", "maxAttempts": 1, "timeout": "00:02:00" } },
+            "thief": { "agent": "thief", "manual": true, "maxAttempts": 1, "timeout": "00:02:00" },
+            "forkbomb": { "agent": "forkbomb", "manual": true, "maxAttempts": 1, "timeout": "00:02:00" },
+            "filltmp": { "agent": "filltmp", "manual": true, "maxAttempts": 1, "timeout": "00:02:00" } },
           "agents": {
             "thief": { "kind": "command", "command": ["{{{thief}}}", "{{DATA}}", "{{ROUTING}}", "{{SERVICE_PID}}", "{{SECRET}}", "{{TOKEN}}", "{{ADMIN_PORT}}", "{{DB_PORT}}", "{{ALLOWED_PORT}}"], "network": ["127.0.0.1:{{{_allowedPort}}}"] },
             "forkbomb": { "kind": "command", "command": ["/bin/sh", "-c", "while :; do sleep 600 & done"], "limits": { "processes": 64 } },
