@@ -15,13 +15,16 @@ public sealed class MaintenancePruneTests
             o.TickInterval = TimeSpan.FromSeconds(1);
             o.RetentionCompleted = TimeSpan.FromMilliseconds(1);
         });
+        // A pending job (due in an hour), older than the retention too, must survive every prune.
+        var pending = await service.Store.EnqueueAsync(new NewJob("later", "{}", RunAt: DateTimeOffset.UtcNow.AddHours(1)), CancellationToken.None);
         var done = await service.Store.EnqueueAsync(new NewJob("anything", "{}"), CancellationToken.None);
 
         // Only completed and cancelled rows are pruned, and nothing cancels this one: once the row is
         // gone it has completed and been pruned. (Waiting for "completed" first would race the prune.)
-        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        while (await service.Store.GetJobAsync(done, deadline.Token) is not null)
-            await Task.Delay(50, deadline.Token);
+        await Wait.UntilAsync(async () => await service.Store.GetJobAsync(done, CancellationToken.None) is null, "the completed job to be pruned", service.JobsChanged);
+        var firstBeat = (await service.Store.GetLastHeartbeatAsync(CancellationToken.None))!.At;
+        await Wait.UntilAsync(async () => (await service.Store.GetLastHeartbeatAsync(CancellationToken.None))!.At >= firstBeat.AddSeconds(2), "two more ticks");
+        Assert.Equal(JobStatus.Pending, (await service.Store.GetJobAsync(pending, CancellationToken.None))!.Status);
     }
 
     [Fact]

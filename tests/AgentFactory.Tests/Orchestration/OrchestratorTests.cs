@@ -125,14 +125,10 @@ public sealed class OrchestratorTests
         Assert.Equal("flaky upstream", Assert.Single(done.Errors).Error);
     }
 
-    private static async Task<JobRecord> WaitAttempt(TestService service, long id, int attempt)
-    {
-        while (true)
-        {
-            var job = await service.WaitForJobAsync(id, JobStatus.Pending, JobStatus.Failed, JobStatus.Completed);
-            if (job.Attempt >= attempt) return job;
-        }
-    }
+    /// <summary>Until attempt <paramref name="attempt"/> has been written back; fails the test at the deadline instead of spinning.</summary>
+    private static Task<JobRecord> WaitAttempt(TestService service, long id, int attempt) =>
+        Wait.ForAsync(async () => await service.Store.GetJobAsync(id, default) is { Status: not JobStatus.Running } job && job.Attempt >= attempt ? job : null,
+            $"attempt {attempt} of job {id} to be written back", service.JobsChanged);
 
     [Fact]
     public async Task Job_that_keeps_failing_ends_failed_with_every_attempts_error()
@@ -251,13 +247,26 @@ public sealed class OrchestratorTests
     [Fact]
     public async Task Stopping_lets_a_short_job_finish_within_the_grace_period()
     {
-        var probe = new ProbeAgentKind(async (_, _) => { await Task.Delay(300); return AgentResult.Success("finished"); });
+        // The agent ends only once the stop has begun: the job finishing proves the grace period let it.
+        var release = new TaskCompletionSource();
+        var probe = new ProbeAgentKind(async (_, _) => { await release.Task; return AgentResult.Success("finished"); });
         var service = await Start(probe, o => o.ShutdownGrace = TimeSpan.FromSeconds(30));
         var id = await service.Store.EnqueueAsync(new NewJob("t", "{}"), default);
         await probe.WaitForStartsAsync(1);
         var store = service.Store;
-        await service.Host.StopAsync();
-        Assert.Equal(JobStatus.Completed, (await store.GetJobAsync(id, default))!.Status);
+        var stopping = service.Host.Services.GetRequiredService<Microsoft.Extensions.Hosting.IHostApplicationLifetime>().ApplicationStopping;
+        var stoppingBegan = new TaskCompletionSource();
+        using (stopping.Register(() => stoppingBegan.TrySetResult()))
+        {
+            var stop = service.Host.StopAsync();
+            await stoppingBegan.Task.WaitAsync(Wait.Deadline);
+            Assert.Equal(JobStatus.Running, (await store.GetJobAsync(id, default))!.Status);
+            release.SetResult();
+            await stop;
+        }
+        var row = (await store.GetJobAsync(id, default))!;
+        Assert.Equal(JobStatus.Completed, row.Status);
+        Assert.Equal("finished", row.Output);
         await service.DisposeAsync();
     }
 

@@ -62,7 +62,11 @@ public sealed class TestService : IAsyncDisposable
             name => name switch { "ADMIN_TOKEN" => adminToken, "ADMIN_URLS" => adminUrls, _ => null }, o.DataDirectory, createToken: false);
         // The developer's own environment never reaches the service under test (LLM_BASE_URL set at home must not change a test).
         var settings = new ServiceSettings { Options = o, Routing = routing, Dashboard = service.Dashboard, Environment = environment ?? HostEnvironment.Minimal() };
-        service.Host = AppBuilder.Build(settings, roles, "http://127.0.0.1:0", services);
+        service.Host = AppBuilder.Build(settings, roles, "http://127.0.0.1:0", s =>
+        {
+            services?.Invoke(s);
+            s.AddSingleton<IWorkerStore>(sp => new SignallingWorkerStore(sp.GetRequiredService<IJobStore>(), service.JobsChanged));
+        });
         await service.Store.MigrateAsync(CancellationToken.None);
         if (seed is not null) await seed(service.Store); // rows that exist before the orchestrator starts
         await service.Host.StartAsync();
@@ -83,17 +87,13 @@ public sealed class TestService : IAsyncDisposable
     }
 
     /// <summary>Waits until the job reaches one of the statuses; the deadline only bounds a broken test.</summary>
-    public async Task<JobRecord> WaitForJobAsync(long id, params JobStatus[] statuses)
-    {
-        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        while (true)
-        {
-            var job = await Store.GetJobAsync(id, deadline.Token);
-            if (job is not null && statuses.Contains(job.Status)) return job;
-            deadline.Token.ThrowIfCancellationRequested();
-            await Task.Delay(20, deadline.Token);
-        }
-    }
+    /// <summary>Pulses whenever this service's orchestrator claims a job or writes an outcome.</summary>
+    public Pulse JobsChanged { get; } = new();
+
+    /// <summary>Waits until the job reaches one of the statuses, woken by <see cref="JobsChanged"/>; fails the test at the deadline.</summary>
+    public Task<JobRecord> WaitForJobAsync(long id, params JobStatus[] statuses) =>
+        Wait.ForAsync(async () => await Store.GetJobAsync(id, CancellationToken.None) is { } job && statuses.Contains(job.Status) ? job : null,
+            $"job {id} to be {string.Join(" or ", statuses)}", JobsChanged);
 
     public async Task<IReadOnlyList<JobRecord>> AllJobsAsync() => await Store.ListJobsAsync(new JobQuery(Limit: 1000), CancellationToken.None);
 
