@@ -1,4 +1,5 @@
 using AgentFactory.Agents.CodeReview;
+using AgentFactory.Agents.Coding;
 using AgentFactory.Agents.Command;
 using AgentFactory.Agents.Deploy;
 using AgentFactory.Agents.Log;
@@ -22,6 +23,8 @@ public static class AgentServices
         services.AddSingleton<IAgentKind, CodeReviewAgentKind>();
         services.AddSingleton<IAgentKind, DeployAgentKind>();
         services.AddSingleton<IAgentKind, TaskAgentKind>();
+        services.AddSingleton<CoderServices>();
+        services.AddSingleton<IAgentKind, CoderAgentKind>();
         return services;
     }
 }

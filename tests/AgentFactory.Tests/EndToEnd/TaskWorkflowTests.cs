@@ -1,4 +1,5 @@
 using AgentFactory.Models;
+using AgentFactory.Routing;
 using AgentFactory.Tests.Support;
 using AgentFactory.Tests.Support.Fakes;
 
@@ -55,7 +56,10 @@ public sealed class TaskWorkflowTests : IAsyncLifetime
     public async Task With_an_llm_the_plan_is_the_models_and_the_prompt_has_the_issue_and_the_file_list()
     {
         await using var llm = await FakeOpenAiServer.StartAsync("# Plan\n\n1. Change `Helo` to `Hello` in README.md.");
-        await using var service = await _world.StartServiceAsync(llm: new LlmSettings { BaseUrl = llm.V1, Model = "planner" });
+        // The plan-only task agent, chosen in the routing file (the shipped routing gives issues to the coder when a model is set).
+        var routing = RoutingLoader.DefaultJson().Replace("\"github_issue\": { \"agent\": \"coder\"", "\"github_issue\": { \"agent\": \"task\"", StringComparison.Ordinal);
+        Assert.Contains("\"agent\": \"task\"", routing, StringComparison.Ordinal);
+        await using var service = await _world.StartServiceAsync(llm: new LlmSettings { BaseUrl = llm.V1, Model = "planner" }, routingJson: routing);
 
         var job = await AgentWorld.DeliverAsync(service, "issues", LabeledPayload());
 

@@ -14,7 +14,7 @@ namespace AgentFactory.Agents.Tasks;
 /// the repository on the configured GitHub host, never to a URL from the payload.
 /// </summary>
 public sealed partial class TaskAgent(string name, TaskAgentSettings settings, GitHubClients github, RepositorySources sources, PlanWriter planner,
-    Worktrees worktrees, Git git, ILogger<TaskAgent> log) : IAgent
+    Worktrees worktrees, Git git, ILogger<TaskAgent> log, string? commentNote = null) : IAgent
 {
     private const string CommentMarker = "<!-- agentfactory:task-pr ";
 
@@ -46,7 +46,7 @@ public sealed partial class TaskAgent(string name, TaskAgentSettings settings, G
         if (!comments.Any(c => c.Body?.Contains(marker, StringComparison.Ordinal) == true))
         {
             await repo.CallAsync($"commenting on issue #{number}", c => c.Issue.Comment.Create(repo.Owner, repo.Name, number,
-                $"I wrote an implementation plan for this issue: {pr.HtmlUrl}\n\n{marker}"), ct);
+                $"I wrote an implementation plan for this issue: {pr.HtmlUrl}\n\n{(commentNote is null ? "" : commentNote + "\n\n")}{marker}"), ct);
         }
         LogDone(log, repo.FullName, number, pr.Number, opened);
         return AgentResult.Success($"{(opened ? "Opened" : "Found open")} pull request #{pr.Number} {pr.HtmlUrl} for issue #{number} of {repo.FullName}");

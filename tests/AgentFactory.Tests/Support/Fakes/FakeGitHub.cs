@@ -14,7 +14,7 @@ namespace AgentFactory.Tests.Support.Fakes;
 /// credentials: "token X" for the tokens it knows, and App JWTs (RS256, verified with the App's
 /// public key) for installation access tokens.
 /// </summary>
-public sealed class FakeGitHub : FakeServer
+public sealed partial class FakeGitHub : FakeServer
 {
     public const string Prefix = "/api/v3";
 
@@ -196,6 +196,7 @@ public sealed class FakeGitHub : FakeServer
                     ["head"] = new JsonObject { ["label"] = $"{Repository.Split('/')[0]}:{head}", ["ref"] = head, ["sha"] = headSha },
                     ["base"] = new JsonObject { ["label"] = $"{Repository.Split('/')[0]}:{baseRef}", ["ref"] = baseRef, ["sha"] = "" },
                     ["created_at"] = "2024-01-01T00:00:00Z", ["updated_at"] = "2024-01-01T00:00:00Z",
+                    ["draft"] = body["draft"]?.GetValue<bool>() ?? false,
                 };
                 _pulls.Add(pr);
                 return Json(pr.DeepClone(), 201);
@@ -223,6 +224,7 @@ public sealed class FakeGitHub : FakeServer
             lock (list) list.Add(comment);
             return Json(comment, 201);
         });
+        MapEdits(app, api);
     }
 
     /// <summary>Octokit labels its JSON bodies application/x-www-form-urlencoded, and GitHub reads them as JSON anyway; so does this fake.</summary>
