@@ -142,4 +142,30 @@ public sealed class CoderWorkflowTests : IAsyncLifetime
         Assert.Contains("were not run", pr["body"]!.GetValue<string>(), StringComparison.Ordinal);
         Assert.Contains(CoderPublisher.CommentMarker, Assert.Single(_world.GitHub.IssueComments(1))["body"]!.GetValue<string>(), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task A_coding_CLI_works_in_the_coder_with_the_same_branch_pull_request_comment_and_transcript()
+    {
+        // A team's own CLI (runtime "cli", cli "command"): it edits the worktree and prints stream-json events.
+        var script = Path.Combine(_world.World.Dir, "fix.sh");
+        File.WriteAllText(script, """
+            cat > /dev/null
+            sed -i 's/a - b/a + b/' calc.py
+            echo '{"type":"assistant","message":{"id":"m1","role":"assistant","content":[{"type":"text","text":"Fixing add()."}],"usage":{"input_tokens":100,"output_tokens":5}}}'
+            echo '{"type":"result","subtype":"success","is_error":false,"num_turns":1,"result":"add() adds now.","usage":{"input_tokens":100,"output_tokens":5}}'
+            """);
+        await using var service = await _world.StartAsync(CoderWorld.Routing($"\"runtime\": \"cli\", \"cli\": \"command\", \"command\": \"bash {script}\""), llm: null);
+
+        var job = await _world.DeliverAsync(service);
+
+        AgentWorld.AssertCompleted(job);
+        var pr = _world.SinglePull();
+        Assert.False(pr["draft"]!.GetValue<bool>(), "the tests passed on what the CLI left");
+        Assert.Contains("add() adds now.", pr["body"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal(0, _world.TestBranch().ExitCode);
+        Assert.Single(_world.GitHub.IssueComments(1));
+        var steps = await CoderWorld.StepsAsync(service, job.Id);
+        Assert.Contains(steps, s => s.Kind == StepKinds.Cli && s.Name == "assistant");
+        Assert.Contains(steps, s => s.Kind == StepKinds.Tool && s.Name == "run_tests" && !s.IsError);
+    }
 }
