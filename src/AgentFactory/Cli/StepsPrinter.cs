@@ -22,7 +22,7 @@ public static class StepsPrinter
         $"Job {job.Id} ({job.JobType}): {job.Status.ToDb()}, attempt {job.Attempt} of {job.MaxAttempts}";
 
     public static string ColumnTitles =>
-        $"{"STEP",5} {"TRY",3}  {"TIME (UTC)",-8}  {"KIND",-5} {"NAME",-20} {"TOOK",8} {"IN TOK",9} {"OUT TOK",8} {"USD",9}";
+        $"{"STEP",5} {"TRY",3}  {"AT (UTC)",-8}  {"KIND",-5} {"NAME",-20} {"TOOK",8} {"IN TOK",9} {"OUT TOK",8} {"USD",9}";
 
     public static IEnumerable<string> Lines(StepView s, int width)
     {
