@@ -5,6 +5,7 @@
 
 window.afSteps = (() => {
   const POLL_MS = 1500;
+  const PAGE = 100; // steps per request: a long transcript comes in a few requests, each of bounded size
   const $ = (id) => document.getElementById(id);
   const state = { jobId: null, last: 0, timer: null, busy: false, again: false, running: false };
 
@@ -58,7 +59,7 @@ window.afSteps = (() => {
   }
 
   async function fetchPage(jobId) {
-    const res = await fetch(`/api/jobs/${jobId}/steps?after=${state.last}&limit=500`, { credentials: 'same-origin', headers: { Accept: 'application/json' } });
+    const res = await fetch(`/api/jobs/${jobId}/steps?after=${state.last}&limit=${PAGE}`, { credentials: 'same-origin', headers: { Accept: 'application/json' } });
     if (res.status === 401) { location.assign('/dashboard/login'); return null; }
     const body = (res.headers.get('content-type') || '').includes('json') ? await res.json() : null;
     if (!res.ok) throw new Error((body && body.message) || `${res.status} ${res.statusText}`);
