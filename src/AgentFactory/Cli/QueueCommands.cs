@@ -90,16 +90,7 @@ public static class QueueCommands
         }));
         jobs.Subcommands.Add(list);
 
-        var id = CliNumbers.JobId("The job id.");
-        var show = new Command("show", "Show one job: payload, every attempt's error, output.") { id };
-        show.SetAction((parse, ct) => WithStore(async (store, _) =>
-        {
-            var job = await store.GetJobAsync(parse.GetValue(id), ct);
-            if (job is null) return await NotFound(parse.GetValue(id));
-            Console.WriteLine(JsonSerializer.Serialize(Detail(job), Pretty));
-            return ExitCodes.Ok;
-        }));
-        jobs.Subcommands.Add(show);
+        jobs.Subcommands.Add(JobShowCommand.Create());
 
         var retryId = CliNumbers.JobId("A failed or cancelled job.");
         var retry = new Command("retry", "Queue a failed or cancelled job again, with a fresh set of attempts.") { retryId };
@@ -176,7 +167,7 @@ public static class QueueCommands
         return await body(store, routing);
     });
 
-    private static async Task<int> NotFound(long id)
+    internal static async Task<int> NotFound(long id)
     {
         await Console.Error.WriteLineAsync($"No job {id}.");
         return ExitCodes.NotFound;

@@ -15,7 +15,7 @@ using Microsoft.Extensions.Hosting;
 namespace AgentFactory.Dashboard;
 
 /// <summary>
-/// The admin JSON API under /api: stats, jobs (list, detail, retry, cancel, requeue), deliveries, a live
+/// The admin JSON API under /api: stats, jobs (list, detail, steps, retry, cancel, requeue), deliveries, a live
 /// stream and the browser session's anti-forgery token. Every route needs the admin token or session.
 /// </summary>
 public static class AdminApi
@@ -25,18 +25,19 @@ public static class AdminApi
         var api = app.MapGroup("/api").RequireAuthorization(AdminAuth.Policy).AddEndpointFilter(StoreDown);
         api.MapGet("/stats", async (QueueStats stats, CancellationToken ct) => Json(await stats.GetAsync(ct)));
         api.MapGet("/jobs", ListJobsAsync);
-        api.MapGet("/jobs/{id:long}", async (long id, IOperatorViews store, TimeProvider time, CancellationToken ct) =>
-            await store.GetJobAsync(id, ct) is { } job ? Json(ApiJson.Detail(job, time.GetUtcNow())) : NoJob(id));
+        api.MapGet("/jobs/{id:long}", async (long id, IOperatorViews store, IStepStore steps, TimeProvider time, CancellationToken ct) =>
+            await store.GetJobAsync(id, ct) is { } job ? Json(ApiJson.Detail(job, time.GetUtcNow(), await steps.GetJobUsageAsync(id, ct))) : NoJob(id));
+        api.MapGet("/jobs/{id:long}/steps", JobStepsEndpoint.GetAsync);
         api.MapGet("/events", ListEventsAsync);
         api.MapGet("/stream", Stream);
         api.MapGet("/session", (HttpContext http, IAntiforgery antiforgery) => Json(new SessionView(
             AdminAuth.ByBearer(http.User) ? "bearer" : "session", antiforgery.GetAndStoreTokens(http).RequestToken, AdminAuth.CsrfHeader)));
 
         var actions = api.MapGroup("/jobs/{id:long}").AddEndpointFilter(CsrfFilter.ValidateAsync);
-        actions.MapPost("/retry", async (long id, IOperatorViews store, TimeProvider time, CancellationToken ct) =>
-            Acted(id, await JobActions.RetryAsync(store, id, ct), JobActions.RetryFrom, "retry", time));
-        actions.MapPost("/cancel", async (long id, IOperatorViews store, TimeProvider time, CancellationToken ct) =>
-            Acted(id, await JobActions.CancelAsync(store, id, ct), JobActions.CancelFrom, "cancel", time));
+        actions.MapPost("/retry", async (long id, IOperatorViews store, IStepStore steps, TimeProvider time, CancellationToken ct) =>
+            await ActedAsync(id, await JobActions.RetryAsync(store, id, ct), JobActions.RetryFrom, "retry", steps, time, ct));
+        actions.MapPost("/cancel", async (long id, IOperatorViews store, IStepStore steps, TimeProvider time, CancellationToken ct) =>
+            await ActedAsync(id, await JobActions.CancelAsync(store, id, ct), JobActions.CancelFrom, "cancel", steps, time, ct));
         actions.MapPost("/requeue", async (long id, IOperatorViews store, IDeliveryStore queue, CancellationToken ct) =>
         {
             var (outcome, job, newId) = await JobActions.RequeueAsync(store, queue, id, ct);
@@ -86,10 +87,11 @@ public static class AdminApi
             yield return new SseItem<string>(JsonSerializer.Serialize(snapshot, ApiJson.Options), "changed") { ReconnectionInterval = TimeSpan.FromSeconds(3) };
     }
 
-    private static IResult Acted(long id, (JobActions.Outcome Outcome, JobRecord? Job) result, string allowed, string action, TimeProvider time) =>
+    private static async Task<IResult> ActedAsync(
+        long id, (JobActions.Outcome Outcome, JobRecord? Job) result, string allowed, string action, IStepStore steps, TimeProvider time, CancellationToken ct) =>
         result.Outcome switch
         {
-            JobActions.Outcome.Done => Json(ApiJson.Detail(result.Job!, time.GetUtcNow())),
+            JobActions.Outcome.Done => Json(ApiJson.Detail(result.Job!, time.GetUtcNow(), await steps.GetJobUsageAsync(id, ct))),
             JobActions.Outcome.NotFound => NoJob(id),
             _ => WrongState(id, result.Job!, allowed, action),
         };
@@ -108,9 +110,9 @@ public static class AdminApi
         }
     }
 
-    private static IResult Json<T>(T value) => TypedResults.Json(value, ApiJson.Options);
+    internal static IResult Json<T>(T value) => TypedResults.Json(value, ApiJson.Options);
 
-    private static IResult NoJob(long id) => Problems.Of(StatusCodes.Status404NotFound, "not_found", $"There is no job {id}.");
+    internal static IResult NoJob(long id) => Problems.Of(StatusCodes.Status404NotFound, "not_found", $"There is no job {id}.");
 
     private static IResult WrongState(long id, JobRecord job, string allowed, string action) =>
         Problems.Of(StatusCodes.Status409Conflict, "wrong_state",

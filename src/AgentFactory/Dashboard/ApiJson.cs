@@ -16,7 +16,8 @@ public static class ApiJson
         j.Id, j.JobType, j.Status.ToDb(), j.Priority, j.Attempt, j.MaxAttempts, j.CreatedAt, j.ScheduledAt, j.StartedAt, j.CompletedAt,
         j.Error is { Length: > 300 } e ? e[..300] + "…" : j.Error, j.EventId);
 
-    public static JobDetail Detail(JobRecord j, DateTimeOffset now) => new(
+    /// <summary>The job with its steps' <paramref name="usage"/> (tokens and cost in all; zero when it has no steps).</summary>
+    public static JobDetail Detail(JobRecord j, DateTimeOffset now, JobUsage usage) => new(
         j.Id, j.JobType, j.Status.ToDb(), j.Priority, j.Attempt, j.MaxAttempts, j.EventId,
         ParseOrString(j.Payload), j.Error, j.Errors, j.Output,
         new JobTimings(j.CreatedAt, j.ScheduledAt, j.StartedAt, j.CompletedAt,
@@ -26,7 +27,8 @@ public static class ApiJson
         new JobActionsView(
             Retry: j.Status is JobStatus.Failed or JobStatus.Cancelled,
             Cancel: j.Status is JobStatus.Pending or JobStatus.Running,
-            Requeue: j.Status is JobStatus.Completed));
+            Requeue: j.Status is JobStatus.Completed),
+        StepViews.Usage(usage));
 
     public static EventView Event(WebhookEventRecord e, IReadOnlyList<long> jobIds) => new(
         e.Id, e.DeliveryId, e.HookId, e.EventType, e.Action, e.Repository, e.ReceivedAt, e.ConvertedToJob, jobIds,
@@ -53,10 +55,11 @@ public sealed record JobSummary(
 
 /// <param name="Errors">Every failed attempt's error, oldest first.</param>
 /// <param name="Actions">Which operator actions the job's status allows now.</param>
+/// <param name="Usage">What the job's transcript used: steps, model turns, tokens and cost; the steps are at GET /api/jobs/{id}/steps.</param>
 public sealed record JobDetail(
     long Id, string JobType, string Status, int Priority, int Attempt, int MaxAttempts, long? EventId,
     JsonElement Payload, string? Error, IReadOnlyList<AttemptError> Errors, string? Output,
-    JobTimings Timings, JobLeaseView? Lease, JobActionsView Actions);
+    JobTimings Timings, JobLeaseView? Lease, JobActionsView Actions, JobUsageView Usage);
 
 /// <param name="WaitSeconds">From when the job was due to when its last attempt started.</param>
 /// <param name="RunSeconds">How long the last attempt ran (so far, while running).</param>

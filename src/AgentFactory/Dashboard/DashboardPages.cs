@@ -24,6 +24,7 @@ public static class DashboardPages
         ["index.html"] = Load("index.html", "text/html; charset=utf-8"),
         ["login.html"] = Load("login.html", "text/html; charset=utf-8"),
         ["app.js"] = Load("app.js", "text/javascript; charset=utf-8"),
+        ["steps.js"] = Load("steps.js", "text/javascript; charset=utf-8"),
         ["app.css"] = Load("app.css", "text/css; charset=utf-8"),
     }.ToFrozenDictionary();
 
@@ -32,7 +33,7 @@ public static class DashboardPages
         var pages = app.MapGroup("/dashboard");
         pages.MapGet("", (HttpContext http) => Serve(http, "index.html")).RequireAuthorization(AdminAuth.Policy);
         pages.MapGet("/assets/{name}", (HttpContext http, string name) =>
-            name is "app.js" or "app.css" ? Serve(http, name) : TypedResults.NotFound());
+            name is "app.js" or "steps.js" or "app.css" ? Serve(http, name) : TypedResults.NotFound());
         pages.MapGet("/login", LoginPageAsync);
         pages.MapPost("/login", LoginAsync).DisableAntiforgery(); // validated below, to answer with the form rather than a bare 400
         pages.MapPost("/logout", async (HttpContext http) =>

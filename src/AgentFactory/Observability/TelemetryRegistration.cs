@@ -15,6 +15,8 @@ public static class TelemetryRegistration
     {
         services.AddMetrics();
         services.AddSingleton<AgentFactoryMetrics>();
+        services.AddSingleton<JobAgents>();
+        services.AddSingleton<Models.IModelCallObserver, ModelCallMetrics>(); // model tokens and cost by agent and model
         services.AddHostedService<QueueDepthSampler>();
         services.AddOpenTelemetry().WithMetrics(m =>
         {

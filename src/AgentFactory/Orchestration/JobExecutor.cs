@@ -32,7 +32,7 @@ public sealed class RunningJob(JobRecord job, JobTypeSettings settings, Cancella
 /// Runs one attempt on its agent and says how it ended. Agent exceptions become outcomes here; the
 /// retry, fail or complete decision is not made here (see <see cref="OutcomePolicy"/>).
 /// </summary>
-public sealed partial class JobExecutor(AgentCatalog agents, TimeProvider time, AgentFactoryMetrics metrics, ILogger<JobExecutor> log)
+public sealed partial class JobExecutor(AgentCatalog agents, TimeProvider time, AgentFactoryMetrics metrics, ILogger<JobExecutor> log, JobAgents? jobAgents = null)
 {
     public async Task<AttemptOutcome> RunAsync(RunningJob running)
     {
@@ -42,6 +42,7 @@ public sealed partial class JobExecutor(AgentCatalog agents, TimeProvider time, 
         {
             LogJobStarted(log, job.Id, job.JobType, job.Attempt, job.MaxAttempts, settings.Agent);
             metrics.JobStarted(job.JobType, (job.StartedAt ?? time.GetUtcNow()) - job.ScheduledAt);
+            using var tracked = jobAgents?.Track(job.Id, settings.Agent); // the agent label of its model calls' metrics
             var result = await agents.Get(settings.Agent).RunAsync(new AgentJob(job), running.Cancellation.Token);
             return new AttemptOutcome(result.Succeeded ? AttemptEnd.Succeeded : AttemptEnd.Failed, result.Error, result.Output);
         }

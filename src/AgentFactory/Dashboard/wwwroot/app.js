@@ -181,6 +181,7 @@
       : [el('li', { class: 'muted none' }, 'No failed attempts.')]));
     $('detail-payload').textContent = JSON.stringify(j.payload, null, 2);
     $('detail-output').textContent = j.output || '(no output)';
+    window.afSteps.follow(j);
   }
 
   async function act(action) {
@@ -297,6 +298,7 @@
     });
     $('detail-close').addEventListener('click', () => {
       state.selected = null;
+      window.afSteps.stop();
       $('detail').hidden = true;
       for (const tr of $('jobs-body').children) tr.classList.remove('selected');
     });
