@@ -30,7 +30,8 @@ public static class ApiJson
 
     public static EventView Event(WebhookEventRecord e, IReadOnlyList<long> jobIds) => new(
         e.Id, e.DeliveryId, e.HookId, e.EventType, e.Action, e.Repository, e.ReceivedAt, e.ConvertedToJob, jobIds,
-        e.EventType == "heartbeat" ? "heartbeat" : e.ConvertedToJob ? "queued" : e.TriggerRefusal is not null ? "refused" : "recorded",
+        // "refused": a job of the delivery was not created or not started (trigger_refusal says which and why).
+        e.EventType == "heartbeat" ? "heartbeat" : e.TriggerRefusal is not null ? "refused" : e.ConvertedToJob ? "queued" : "recorded",
         e.TriggerRefusal);
 
     /// <summary>Stored JSON as a JSON value; text that does not parse (it should) is shown as a string.</summary>
