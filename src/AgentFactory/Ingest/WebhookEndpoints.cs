@@ -1,6 +1,6 @@
 using System.Text;
 using System.Text.Json;
-using AgentFactory.Agents.Trust;
+using AgentFactory.Trust;
 using AgentFactory.Events;
 using AgentFactory.GitHub;
 using AgentFactory.Jobs;

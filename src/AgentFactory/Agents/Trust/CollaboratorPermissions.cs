@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using AgentFactory.GitHub;
+using AgentFactory.Trust;
 using Octokit;
 
 namespace AgentFactory.Agents.Trust;
@@ -27,7 +28,7 @@ public sealed class CollaboratorPermissions(GitHubClients github, TimeProvider t
         var path = new Uri($"repos/{Uri.EscapeDataString(repo.Owner)}/{Uri.EscapeDataString(repo.Name)}/collaborators/{Uri.EscapeDataString(login)}/permission", UriKind.Relative);
         var answer = await repo.CallAsync($"checking {login}'s permission on {repo.FullName}",
             c => new ApiConnection(c.Connection).Get<PermissionAnswer>(path), ct);
-        var permission = RepositoryPermissions.FromAnswer(answer.Permission, answer.RoleName);
+        var permission = AgentFactory.Trust.RepositoryPermissions.FromAnswer(answer.Permission, answer.RoleName);
         _cache[key] = (permission, time.GetUtcNow() + CacheFor);
         if (_cache.Count > 10_000) Prune(time.GetUtcNow());
         return permission;

@@ -3,6 +3,7 @@ using AgentFactory.GitHub;
 using AgentFactory.Jobs;
 using AgentFactory.Queue;
 using AgentFactory.Routing;
+using AgentFactory.Trust;
 using Microsoft.Extensions.Logging;
 
 namespace AgentFactory.Agents.Trust;

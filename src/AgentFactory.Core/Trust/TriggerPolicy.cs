@@ -1,7 +1,7 @@
 using System.Text.Json;
 using AgentFactory.Routing;
 
-namespace AgentFactory.Agents.Trust;
+namespace AgentFactory.Trust;
 
 /// <summary>What <see cref="TriggerPolicy"/> decided for one job of one delivery.</summary>
 public enum TriggerDecision

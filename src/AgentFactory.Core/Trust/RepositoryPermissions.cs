@@ -1,4 +1,4 @@
-namespace AgentFactory.Agents.Trust;
+namespace AgentFactory.Trust;
 
 /// <summary>GitHub's repository roles, weakest first: each includes the ones before it.</summary>
 public enum RepositoryAccess

@@ -1,14 +1,14 @@
 using System.Text.Json;
 using AgentFactory.Routing;
 
-namespace AgentFactory.Agents.Trust;
+namespace AgentFactory.Trust;
 
 /// <summary>
 /// Ingest's part of who may start agent work: the checks that need no call to GitHub (a bot or the
 /// service's own account as sender, a fork's pull request for an agent that runs repository code) are
 /// applied before the delivery is stored, so a refused job is never created and the refusal is written
 /// with the delivery in the same transaction. The sender's permission is checked by the orchestrator
-/// (<see cref="TrustGate"/>), which can wait for GitHub without holding up the answer to it.
+/// (AgentFactory.Agents.Trust.TrustGate), which can wait for GitHub without holding up the answer to it.
 /// </summary>
 public static class IngestTrust
 {
