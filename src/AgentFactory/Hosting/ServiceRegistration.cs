@@ -66,6 +66,7 @@ public static class ServiceRegistration
         services.AddSingleton<GitSync>();
         services.AddSingleton<Agents.Trust.CollaboratorPermissions>();
         services.AddSingleton<Agents.Trust.TrustGate>();
+        services.AddSingleton(sp => new Agents.Trust.AgentInstructions(sp.GetRequiredService<Workspace.Mirrors>(), sp.GetRequiredService<Workspace.Git>()));
         services.AddSingleton<JobExecutor>();
         services.AddSingleton<JobCompleter>();
         services.AddSingleton<Orchestrator>();
