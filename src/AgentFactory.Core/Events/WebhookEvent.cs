@@ -8,6 +8,10 @@ namespace AgentFactory.Events;
 /// body equals one received within <see cref="ReplayWindow"/> is a duplicate whatever its delivery id
 /// or hook id, because those headers are not signed. Null for what the service records itself.
 /// </param>
+/// <param name="TriggerRefusal">
+/// Why routed jobs were not created (the sender may not start them, or a fork's pull request would run
+/// repository code), one line per job type; null when nothing was refused. See docs/security.md.
+/// </param>
 public sealed record NewWebhookEvent(
     string DeliveryId,
     string HookId,
@@ -15,7 +19,8 @@ public sealed record NewWebhookEvent(
     string? Action,
     string? Repository,
     string Payload,
-    string? BodySha256 = null)
+    string? BodySha256 = null,
+    string? TriggerRefusal = null)
 {
     /// <summary>
     /// How long an identical body counts as the same delivery: GitHub's redelivery window (three days).
@@ -39,6 +44,7 @@ public static class InternalEvents
 }
 
 /// <summary>One row of <c>webhook_events</c>.</summary>
+/// <param name="TriggerRefusal">Why jobs of this delivery were not created or not started, one line per job type; null when none was refused.</param>
 public sealed record WebhookEventRecord(
     long Id,
     string DeliveryId,
@@ -48,7 +54,8 @@ public sealed record WebhookEventRecord(
     string? Repository,
     DateTimeOffset ReceivedAt,
     bool ConvertedToJob,
-    string Payload);
+    string Payload,
+    string? TriggerRefusal = null);
 
 /// <summary>
 /// The outcome of recording a delivery: new (with the ids of the jobs it created), a redelivery, or

@@ -15,6 +15,8 @@ public enum AttemptEnd
     LeaseLost,
     /// <summary>The instance is stopping and the grace period ran out: hand the job back.</summary>
     ShuttingDown,
+    /// <summary>The delivery's sender may not start this job (docs/security.md): the agent never ran; failed, not retried, not notified.</summary>
+    Refused,
 }
 
 /// <summary>What to write back for an attempt.</summary>
@@ -42,7 +44,7 @@ public sealed class OutcomePolicy(TimeSpan baseDelay, TimeSpan maxDelay, Func<do
         AttemptEnd.Succeeded => new(Decision.Complete),
         AttemptEnd.Cancelled or AttemptEnd.LeaseLost => new(Decision.Nothing),
         AttemptEnd.ShuttingDown => new(Decision.Release),
-        AttemptEnd.PermanentFailure => new(Decision.Fail),
+        AttemptEnd.PermanentFailure or AttemptEnd.Refused => new(Decision.Fail),
         _ when job.Attempt >= job.MaxAttempts => new(Decision.Fail),
         _ => new(Decision.Retry, now + Backoff(job.Attempt)),
     };

@@ -6,7 +6,7 @@ namespace AgentFactory.Queue;
 /// they need; the store contract suite holds both drivers to all of it. Implementations translate
 /// their provider's connection errors into <see cref="StoreUnavailableException"/>.
 /// </summary>
-public interface IJobStore : IDeliveryStore, IWorkerStore, IMaintenanceStore, IOperatorViews, IStepStore, Models.IBudgetLedger
+public interface IJobStore : IDeliveryStore, IWorkerStore, IMaintenanceStore, IOperatorViews, IStepStore, ITriggerRefusalStore, Models.IBudgetLedger
 {
 }
 

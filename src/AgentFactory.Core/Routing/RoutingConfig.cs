@@ -31,7 +31,8 @@ public sealed class RoutingConfig
     /// routing files, so when each one takes effect is fixed here, for every setting:
     /// <list type="bullet">
     /// <item>frozen on the job row at ingest: <see cref="JobTypeSettings.MaxAttempts"/> (and the job type and priority of the rule);</item>
-    /// <item>resolved when the orchestrator claims the job: <see cref="JobTypeSettings.Agent"/> and <see cref="JobTypeSettings.Timeout"/>;</item>
+    /// <item>resolved when the orchestrator claims the job: <see cref="JobTypeSettings.Agent"/>, <see cref="JobTypeSettings.Timeout"/> and <see cref="JobTypeSettings.Permission"/>
+    /// (ingest also applies the checks that need no GitHub call, with its own routing, so a refused job is never created);</item>
     /// <item>resolved when the job ends, by the orchestrator that ran it: <see cref="JobTypeSettings.Notify"/> and <see cref="JobTypeSettings.NotifyOn"/>.</item>
     /// </list>
     /// A setting that must hold across instances and restarts belongs on the row.
@@ -99,4 +100,12 @@ public sealed class JobTypeSettings
     /// must not be open to it. Not allowed on "*", so each manual job type is named.
     /// </summary>
     public bool Manual { get; set; }
+
+    /// <summary>
+    /// The repository permission a delivery's sender needs to start this job type: "none", "read", "triage",
+    /// "write", "maintain" or "admin". Unset: "none" when the agent is the built-in "log", else "write".
+    /// Anything but "none" also refuses bots and the service's own account. Resolved at claim (the orchestrator
+    /// asks GitHub); docs/security.md says when the answer is taken from the event instead.
+    /// </summary>
+    public string? Permission { get; set; }
 }

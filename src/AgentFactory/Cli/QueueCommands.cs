@@ -139,13 +139,18 @@ public static class QueueCommands
                 Console.WriteLine(JsonSerializer.Serialize(rows.Select(e => new
                 {
                     e.Id, delivery_id = e.DeliveryId, hook_id = e.HookId, event_type = e.EventType, e.Action, e.Repository,
-                    received_at = e.ReceivedAt, converted_to_job = e.ConvertedToJob, payload = JsonDocument.Parse(e.Payload).RootElement,
+                    received_at = e.ReceivedAt, converted_to_job = e.ConvertedToJob, trigger_refusal = e.TriggerRefusal, payload = JsonDocument.Parse(e.Payload).RootElement,
                 }), Pretty));
                 return ExitCodes.Ok;
             }
             Console.WriteLine($"{"ID",8}  {"RECEIVED (UTC)",-19}  {"EVENT",-14} {"ACTION",-12} {"JOB",-4} {"REPOSITORY",-30} DELIVERY");
             foreach (var e in rows)
+            {
                 Console.WriteLine($"{e.Id,8}  {e.ReceivedAt:yyyy-MM-dd HH:mm:ss}  {Trim(e.EventType, 14),-14} {Trim(e.Action ?? "", 12),-12} {(e.ConvertedToJob ? "yes" : "no"),-4} {Trim(e.Repository ?? "", 30),-30} {e.DeliveryId}");
+                // Why the delivery's jobs were not created or not started (docs/security.md), under its row.
+                foreach (var line in (e.TriggerRefusal ?? "").Split('\n', StringSplitOptions.RemoveEmptyEntries))
+                    Console.WriteLine($"{"",8}  refused: {line}");
+            }
             return ExitCodes.Ok;
         }));
         return command;

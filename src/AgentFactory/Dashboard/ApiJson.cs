@@ -32,7 +32,9 @@ public static class ApiJson
 
     public static EventView Event(WebhookEventRecord e, IReadOnlyList<long> jobIds) => new(
         e.Id, e.DeliveryId, e.HookId, e.EventType, e.Action, e.Repository, e.ReceivedAt, e.ConvertedToJob, jobIds,
-        e.EventType == "heartbeat" ? "heartbeat" : e.ConvertedToJob ? "queued" : "recorded");
+        // "refused": a job of the delivery was not created or not started (trigger_refusal says which and why).
+        e.EventType == "heartbeat" ? "heartbeat" : e.TriggerRefusal is not null ? "refused" : e.ConvertedToJob ? "queued" : "recorded",
+        e.TriggerRefusal);
 
     /// <summary>Stored JSON as a JSON value; text that does not parse (it should) is shown as a string.</summary>
     public static JsonElement ParseOrString(string json)
@@ -73,6 +75,6 @@ public sealed record JobActionsView(bool Retry, bool Cancel, bool Requeue);
 /// <param name="Outcome">"queued" (it became jobs), "recorded" (no rule matched, or a ping) or "heartbeat".</param>
 public sealed record EventView(
     long Id, string DeliveryId, string HookId, string Event, string? Action, string? Repository, DateTimeOffset ReceivedAt,
-    bool ConvertedToJob, IReadOnlyList<long> JobIds, string Outcome);
+    bool ConvertedToJob, IReadOnlyList<long> JobIds, string Outcome, string? TriggerRefusal);
 
 public sealed record Page<T>(IReadOnlyList<T> Items, long? NextBeforeId);

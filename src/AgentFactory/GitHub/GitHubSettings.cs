@@ -34,6 +34,13 @@ public sealed class GitHubSettings
     public bool Configured => Token is not null || AppId is not null;
 
     /// <summary>
+    /// GITHUB_SERVICE_LOGIN: the GitHub login(s) the service acts as, comma-separated (the user behind
+    /// GITHUB_TOKEN). Their events never start agent work, so the service's own comments and pushes cannot
+    /// trigger it again. A GitHub App acts as "slug[bot]" and is refused as a bot without this setting.
+    /// </summary>
+    public IReadOnlyList<string> ServiceLogins { get; init; } = [];
+
+    /// <summary>
     /// The git host that goes with <see cref="ApiUrl"/>, where repositories are fetched from and pushed
     /// to as {GitUrl}{owner}/{name}.git: https://github.com/ for https://api.github.com/, https://HOST/
     /// for Enterprise's https://HOST/api/v3/ (and for https://api.HOST/). Never taken from a payload.
@@ -77,6 +84,7 @@ public sealed class GitHubSettings
             MaxRetries = env.Count("GITHUB_MAX_RETRIES", 3, 0, 10),
             MaxRetryWait = env.Seconds("GITHUB_MAX_RETRY_WAIT_SECONDS", 60, 0, 3600),
             RequestTimeout = env.Seconds("GITHUB_TIMEOUT_SECONDS", 30, 1, 600),
+            ServiceLogins = [.. (env.Get("GITHUB_SERVICE_LOGIN") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)],
         };
     }
 

@@ -7,6 +7,7 @@ using AgentFactory.Queue;
 using AgentFactory.Redelivery;
 using AgentFactory.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Console;
@@ -22,7 +23,7 @@ public static class ServiceRegistration
         services.AddCore(settings);
         services.AddStore(settings.Options);
         services.AddAgentFactoryTelemetry(prometheus: roles.HasFlag(Roles.Webhook), otlp: settings.Environment.Get("OTEL_EXPORTER_OTLP_ENDPOINT") is { Length: > 0 });
-        if (roles.HasFlag(Roles.Webhook)) services.AddIngest();
+        if (roles.HasFlag(Roles.Webhook)) services.AddIngest(settings);
         if (roles.HasFlag(Roles.Orchestrator)) services.AddOrchestrator(settings);
         services.Configure<HostOptions>(h => h.ShutdownTimeout = settings.Options.ShutdownGrace + TimeSpan.FromSeconds(15));
         return services;
@@ -42,8 +43,10 @@ public static class ServiceRegistration
     }
 
     /// <summary>The webhook role: group commit of deliveries, the memory budget of request bodies and the failed-request throttles.</summary>
-    public static IServiceCollection AddIngest(this IServiceCollection services)
+    public static IServiceCollection AddIngest(this IServiceCollection services, ServiceSettings settings)
     {
+        // The service's own logins (GITHUB_SERVICE_LOGIN), which ingest refuses as senders; the orchestrator registers the same settings.
+        services.TryAddSingleton(settings.Integrations.GitHub);
         services.AddSingleton<FailedRequestLimiter>();
         services.AddKeyedSingleton(FailedRequestLimiter.Manual, (_, _) => new FailedRequestLimiter(FailedRequestLimiter.ManualFailuresPerMinute));
         services.AddSingleton<BodyBudget>();
@@ -61,6 +64,9 @@ public static class ServiceRegistration
         services.AddSingleton(sp => new AgentCatalog(settings.Routing, sp.GetServices<IAgentKind>()));
         services.AddSingleton(new OutcomePolicy(options.RetryBaseDelay, options.RetryMaxDelay));
         services.AddSingleton<GitSync>();
+        services.AddSingleton<Agents.Trust.CollaboratorPermissions>();
+        services.AddSingleton<Agents.Trust.TrustGate>();
+        services.AddSingleton(sp => new Agents.Trust.AgentInstructions(sp.GetRequiredService<Workspace.Mirrors>(), sp.GetRequiredService<Workspace.Git>()));
         services.AddSingleton<JobExecutor>();
         services.AddSingleton<JobCompleter>();
         services.AddSingleton<Orchestrator>();

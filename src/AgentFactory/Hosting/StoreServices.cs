@@ -49,6 +49,7 @@ public static class StoreServices
         services.AddSingleton<IMaintenanceStore>(sp => sp.GetRequiredService<IJobStore>());
         services.AddSingleton<IOperatorViews>(sp => sp.GetRequiredService<IJobStore>());
         services.AddSingleton<IStepStore>(sp => sp.GetRequiredService<IJobStore>());
+        services.AddSingleton<ITriggerRefusalStore>(sp => sp.GetRequiredService<IJobStore>());
         // The durable ledger, shared by every instance: registered before the model layer's in-memory fallback.
         services.AddSingleton<Models.IBudgetLedger>(sp => sp.GetRequiredService<IJobStore>());
         return services;

@@ -1,6 +1,8 @@
 using System.Text;
 using System.Text.Json;
+using AgentFactory.Trust;
 using AgentFactory.Events;
+using AgentFactory.GitHub;
 using AgentFactory.Jobs;
 using AgentFactory.Observability;
 using AgentFactory.Options;
@@ -32,7 +34,7 @@ public static partial class WebhookEndpoints
 
     internal static async Task<IResult> ReceiveGitHubAsync(
         HttpContext http, DeliveryBatcher batcher, Router router, AgentFactoryOptions options, AgentFactoryMetrics metrics,
-        FailedRequestLimiter limiter, BodyBudget budget, ILoggerFactory logs)
+        FailedRequestLimiter limiter, BodyBudget budget, GitHubSettings github, ILoggerFactory logs)
     {
         var log = logs.CreateLogger("AgentFactory.Ingest");
         // Unsigned requests are counted under "unknown": their event names are not trusted (label cardinality).
@@ -89,13 +91,15 @@ public static partial class WebhookEndpoints
         if (json is null) return Rejected("bad_request", Problems.Of(payloadStatus, payloadStatus == 415 ? "unsupported_content_type" : "malformed_payload", payloadProblem!));
 
         IReadOnlyList<RoutedJob> routed;
-        string? action, repository;
+        string? action, repository, refusal;
         try
         {
             using var doc = JsonDocument.Parse(json);
             if (doc.RootElement.ValueKind != JsonValueKind.Object)
                 return Rejected("bad_request", Problems.Of(StatusCodes.Status400BadRequest, "malformed_payload", "The payload must be a JSON object."));
             routed = delivery.Event == "ping" ? [] : router.Route(delivery.Event, doc.RootElement);
+            // Who may start agent work: what the event alone decides (bots, the service itself, forks) is decided here.
+            (routed, refusal) = IngestTrust.Filter(routed, delivery.Event, doc.RootElement, router.Config, github.ServiceLogins);
             action = Router.Str(doc.RootElement, "action");
             repository = Router.Str(doc.RootElement, "repository", "full_name");
         }
@@ -120,7 +124,7 @@ public static partial class WebhookEndpoints
         try
         {
             result = await batcher.RecordAsync(
-                new NewWebhookEvent(delivery.DeliveryId, delivery.HookId, delivery.Event, action, repository, json, check.BodySha256), jobs, http.RequestAborted);
+                new NewWebhookEvent(delivery.DeliveryId, delivery.HookId, delivery.Event, action, repository, json, check.BodySha256, refusal), jobs, http.RequestAborted);
         }
         catch (StoreUnavailableException e)
         {
@@ -146,6 +150,7 @@ public static partial class WebhookEndpoints
             delivery = delivery.DeliveryId,
             event_id = result.EventId,
             jobs = result.JobIds.Zip(routed, (id, r) => new { id, job_type = r.JobType }),
+            refused = refusal?.Split('\n'),
         });
     }
 

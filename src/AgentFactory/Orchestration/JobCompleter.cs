@@ -20,7 +20,7 @@ public sealed partial class JobCompleter(
         outcome = outcome with { Error = redactor.RedactOrNull(outcome.Error), Output = redactor.RedactOrNull(outcome.Output) };
         var verdict = policy.Decide(job, outcome.End, time.GetUtcNow());
         await WriteBackAsync(job, verdict, outcome.Error, outcome.Output);
-        metrics.JobFinished(job.JobType, outcome.End == AttemptEnd.Succeeded ? "completed" : verdict.Decision switch
+        metrics.JobFinished(job.JobType, outcome.End == AttemptEnd.Succeeded ? "completed" : outcome.End == AttemptEnd.Refused ? "refused" : verdict.Decision switch
         {
             Decision.Retry => "retried",
             Decision.Fail => "failed",
@@ -28,7 +28,8 @@ public sealed partial class JobCompleter(
             _ => outcome.End == AttemptEnd.Cancelled ? "cancelled" : "lease_lost",
         }, elapsed);
         LogJobEnded(log, job.Id, job.JobType, job.Attempt, outcome.End, verdict.Decision, elapsed.TotalMilliseconds, outcome.Error ?? "");
-        if (verdict.Decision is Decision.Complete or Decision.Fail)
+        // A refused trigger is not told: whoever may send the events must not be able to flood the channels.
+        if (verdict.Decision is Decision.Complete or Decision.Fail && outcome.End != AttemptEnd.Refused)
         {
             var status = verdict.Decision == Decision.Complete ? JobStatus.Completed : JobStatus.Failed;
             await notifier.JobEndedAsync(job, new JobEnding(status, outcome.Error, outcome.Output), CancellationToken.None);

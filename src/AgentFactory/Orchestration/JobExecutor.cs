@@ -1,4 +1,5 @@
 using AgentFactory.Agents;
+using AgentFactory.Agents.Trust;
 using AgentFactory.Jobs;
 using AgentFactory.Observability;
 using AgentFactory.Routing;
@@ -30,9 +31,11 @@ public sealed class RunningJob(JobRecord job, JobTypeSettings settings, Cancella
 
 /// <summary>
 /// Runs one attempt on its agent and says how it ended. Agent exceptions become outcomes here; the
-/// retry, fail or complete decision is not made here (see <see cref="OutcomePolicy"/>).
+/// retry, fail or complete decision is not made here (see <see cref="OutcomePolicy"/>). Before the agent,
+/// <see cref="TrustGate"/> checks that the job's delivery may start it; if GitHub cannot answer that now,
+/// the attempt fails like any other and is retried.
 /// </summary>
-public sealed partial class JobExecutor(AgentCatalog agents, TimeProvider time, AgentFactoryMetrics metrics, ILogger<JobExecutor> log, JobAgents? jobAgents = null)
+public sealed partial class JobExecutor(AgentCatalog agents, TrustGate trust, TimeProvider time, AgentFactoryMetrics metrics, ILogger<JobExecutor> log, JobAgents? jobAgents = null)
 {
     public async Task<AttemptOutcome> RunAsync(RunningJob running)
     {
@@ -40,6 +43,8 @@ public sealed partial class JobExecutor(AgentCatalog agents, TimeProvider time, 
         var settings = running.Settings;
         try
         {
+            if (await trust.CheckAsync(job, settings, running.Cancellation.Token) is { } refusal)
+                return new AttemptOutcome(AttemptEnd.Refused, refusal, null);
             LogJobStarted(log, job.Id, job.JobType, job.Attempt, job.MaxAttempts, settings.Agent);
             metrics.JobStarted(job.JobType, (job.StartedAt ?? time.GetUtcNow()) - job.ScheduledAt);
             using var tracked = jobAgents?.Track(job.Id, settings.Agent); // the agent label of its model calls' metrics

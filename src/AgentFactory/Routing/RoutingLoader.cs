@@ -55,6 +55,8 @@ public static class RoutingLoader
         {
             if (job.MaxAttempts is < 1 or > 100) errors.Add($"jobs.{jobType}.maxAttempts must be from 1 to 100 (got {job.MaxAttempts}).");
             if (job.Timeout <= TimeSpan.Zero) errors.Add($"jobs.{jobType}.timeout must be positive, e.g. \"00:30:00\" or \"30m\".");
+            if (job.Permission is { } permission && !Trust.RepositoryPermissions.TryParse(permission, out _))
+                errors.Add($"jobs.{jobType}.permission is '{permission}'; use one of: {Trust.RepositoryPermissions.Names}.");
             foreach (var on in job.NotifyOn.Where(o => o is not ("completed" or "failed")))
                 errors.Add($"jobs.{jobType}.notifyOn has '{on}'; use \"completed\" and/or \"failed\".");
         }

@@ -62,6 +62,9 @@ public sealed class AgentWorld : IAsyncDisposable
         Fixtures.Modified(eventName, fixture, n =>
         {
             var repo = n["repository"]!;
+            // A pull request from the repository's own branch stays one (not a fork's) in this world.
+            if (n["pull_request"]?["head"]?["repo"] is JsonObject head && head["full_name"]?.GetValue<string>() == repo["full_name"]?.GetValue<string>())
+                head["full_name"] = Repository;
             repo["full_name"] = Repository;
             repo["name"] = Repository.Split('/')[1];
             repo["owner"]!["login"] = Repository.Split('/')[0];

@@ -1,4 +1,5 @@
 using System.Text;
+using AgentFactory.Agents.Trust;
 using AgentFactory.Models;
 
 namespace AgentFactory.Agents.CodeReview;
@@ -19,7 +20,7 @@ public sealed class ReviewWriter(ModelClients models)
         "You are a careful senior engineer reviewing a change. Point out bugs, security problems, risky or " +
         "breaking changes and missing tests, citing the file and line. Be specific and brief; use Markdown " +
         "bullet points; do not repeat the diff. If the change looks fine, say so in one sentence. Review only " +
-        "what is shown; when the prompt says parts were left out, do not guess about them.";
+        "what is shown; when the prompt says parts were left out, do not guess about them. " + UntrustedText.Rule;
 
     private const int GitHubBodyLimit = 65_000;
 
@@ -31,13 +32,11 @@ public sealed class ReviewWriter(ModelClients models)
         if (!settings.UseLlm || models.Default is not { } model)
             return new Review(Cap(heading + checks + "\n<sub>Deterministic review by Agent Factory (no LLM configured).</sub>\n"), findings.Count, "deterministic checks");
 
-        var context = new StringBuilder()
-            .Append("Repository: ").Append(repository).Append('\n')
-            .Append("Change: ").Append(title).Append('\n');
-        foreach (var m in messages.Where(m => m.Length > 0).Take(20)) context.Append("Message: ").Append(m.Length > 500 ? m[..500] + "…" : m).Append('\n');
+        var context = Context(repository, title, messages);
         var budget = Math.Min(model.Spec.MaxInputChars, int.MaxValue) - SystemPrompt.Length - context.Length - 600;
         var diff = DiffBudget.Fit(files, (int)Math.Max(0, budget));
-        var prompt = context.Append('\n').Append(diff.Complete ? "" : diff.Note() + "\n\n").Append("Diff:\n").Append(diff.Text).ToString();
+        var prompt = new StringBuilder(context).Append('\n').Append(diff.Complete ? "" : diff.Note() + "\n\n")
+            .Append("Diff:\n").Append(UntrustedText.FenceCode("diff", diff.Text)).ToString();
 
         string text;
         try
@@ -54,6 +53,21 @@ public sealed class ReviewWriter(ModelClients models)
         }
         var footer = $"<sub>Review by {model.Spec.ModelId} via Agent Factory.{(diff.Complete ? "" : " " + diff.Note())}</sub>\n";
         return new Review(Cap($"{heading}{text}\n\n#### Automated checks\n\n{checks}\n{footer}"), findings.Count, model.Spec.ModelId);
+    }
+
+    /// <summary>
+    /// The change's title and its commit messages (or the pull request's description) are written by whoever
+    /// pushed or opened it: cleaned of hidden content and fenced as untrusted input. The diff is fenced as code
+    /// (<see cref="UntrustedText.FenceCode"/>): its invisible characters are shown, not dropped.
+    /// </summary>
+    public static string Context(string repository, string title, IReadOnlyList<string> messages)
+    {
+        var context = new StringBuilder()
+            .Append("Repository: ").Append(repository).Append('\n')
+            .Append("Change:\n").Append(UntrustedText.Fence("change title", title)).Append('\n');
+        var shown = messages.Where(m => m.Length > 0).Take(20).Select(m => m.Length > 500 ? m[..500] + "…" : m).ToList();
+        if (shown.Count > 0) context.Append("Messages:\n").Append(UntrustedText.Fence("commit messages", string.Join("\n---\n", shown))).Append('\n');
+        return context.ToString();
     }
 
     private static string Cap(string body) => body.Length <= GitHubBodyLimit ? body : body[..GitHubBodyLimit] + "\n\n[… review cut at GitHub's comment size limit]";

@@ -1,4 +1,5 @@
 using System.Text;
+using AgentFactory.Agents.Trust;
 using AgentFactory.Models;
 
 namespace AgentFactory.Agents.Tasks;
@@ -16,17 +17,17 @@ public sealed class PlanWriter(ModelClients models)
         "You are a senior engineer. Write an implementation plan in Markdown for the GitHub issue below: " +
         "a short summary of what is asked, the files to change (from the repository's file list), numbered " +
         "steps, the tests to add, and risks or open questions. Do not write the full code. Start with a " +
-        "level-1 heading.";
+        "level-1 heading. " + UntrustedText.Rule;
 
+    /// <summary>
+    /// The issue's title, labels and body are written by anyone who can open an issue: each is cleaned of
+    /// hidden content and fenced as untrusted input (<see cref="UntrustedText"/>) before it reaches the model.
+    /// </summary>
     public async Task<(string Markdown, string Author)> WriteAsync(AgentJob job, string repository, IssueInfo issue, IReadOnlyList<string> files, bool useLlm, CancellationToken ct)
     {
         if (!useLlm || models.Default is not { } model) return (Template(issue, files), "template");
         var maxChars = (int)Math.Min(model.Spec.MaxInputChars, int.MaxValue);
-        var prompt = new StringBuilder()
-            .Append("Repository: ").Append(repository).Append('\n')
-            .Append("Issue #").Append(issue.Number).Append(": ").Append(issue.Title).Append('\n')
-            .Append("Labels: ").Append(string.Join(", ", issue.Labels)).Append("\n\n")
-            .Append(Cut(issue.Body, maxChars / 3)).Append("\n\nFiles in the repository:\n");
+        var prompt = new StringBuilder(Prompt(repository, issue, maxChars / 3)).Append("\n\nFiles in the repository:\n");
         var room = maxChars - SystemPrompt.Length - prompt.Length - 200;
         var listed = 0;
         foreach (var f in files)
@@ -48,6 +49,14 @@ public sealed class PlanWriter(ModelClients models)
         }
         return (plan + $"\n\n<sub>Plan by {model.Spec.ModelId} via Agent Factory for {issue.Url}.</sub>\n", model.Spec.ModelId);
     }
+
+    /// <summary>What the model is told about the issue: the repository and number, then the issue's own text fenced.</summary>
+    public static string Prompt(string repository, IssueInfo issue, int maxBodyChars) => new StringBuilder()
+        .Append("Repository: ").Append(repository).Append('\n')
+        .Append("Issue #").Append(issue.Number).Append(", its title:\n").Append(UntrustedText.Fence("issue title", issue.Title)).Append('\n')
+        .Append("Labels:\n").Append(UntrustedText.Fence("issue labels", string.Join(", ", issue.Labels))).Append("\n\n")
+        .Append("The issue's description:\n").Append(UntrustedText.Fence("issue body", Cut(issue.Body, maxBodyChars)))
+        .ToString();
 
     public static string Template(IssueInfo issue, IReadOnlyList<string> files)
     {

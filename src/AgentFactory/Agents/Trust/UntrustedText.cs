@@ -26,22 +26,9 @@ public static partial class UntrustedText
         if (string.IsNullOrEmpty(text)) return "";
         var withoutComments = HtmlComment().Replace(text, "");
         removed += text.Length - withoutComments.Length;
-        var sb = new StringBuilder(withoutComments.Length);
-        for (var i = 0; i < withoutComments.Length; i++)
-        {
-            var c = withoutComments[i];
-            if (char.IsHighSurrogate(c) && i + 1 < withoutComments.Length && char.IsLowSurrogate(withoutComments[i + 1]))
-            {
-                var cp = char.ConvertToUtf32(c, withoutComments[i + 1]);
-                i++;
-                if (cp is >= 0xE0000 and <= 0xE007F) { removed += 2; continue; } // tag characters: invisible ASCII
-                sb.Append(c).Append(withoutComments[i]);
-                continue;
-            }
-            if (Hidden(c)) { removed++; continue; }
-            sb.Append(c);
-        }
-        return sb.ToString();
+        var result = Invisible(withoutComments, reveal: false, out var invisible);
+        removed += invisible;
+        return result;
     }
 
     public static string Clean(string? text) => Clean(text, out _);
@@ -56,6 +43,51 @@ public static partial class UntrustedText
         var id = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6));
         var note = removed > 0 ? $" hidden-characters-removed=\"{removed.ToString(CultureInfo.InvariantCulture)}\"" : "";
         return $"<untrusted-input source=\"{source}\" id=\"{id}\"{note}>\n{clean}\n</untrusted-input id=\"{id}\">";
+    }
+
+    /// <summary>
+    /// Code (a diff) fenced as untrusted input. Unlike prose it keeps its HTML comments, which are part of
+    /// the code and visible in it, and shows each invisible character as a visible &lt;U+XXXX&gt; instead of
+    /// dropping it, so a reviewer sees a bidirectional override hidden in a line ("Trojan Source").
+    /// </summary>
+    public static string FenceCode(string source, string? code)
+    {
+        var shown = Invisible(code ?? "", reveal: true, out var revealed);
+        var id = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6));
+        var note = revealed > 0 ? $" invisible-characters-shown=\"{revealed.ToString(CultureInfo.InvariantCulture)}\"" : "";
+        return $"<untrusted-input source=\"{source}\" id=\"{id}\"{note}>\n{shown}\n</untrusted-input id=\"{id}\">";
+    }
+
+    /// <summary>The text without its invisible characters, or with each shown as &lt;U+XXXX&gt;; <paramref name="count"/> says how many.</summary>
+    private static string Invisible(string text, bool reveal, out int count)
+    {
+        count = 0;
+        var sb = new StringBuilder(text.Length);
+        for (var i = 0; i < text.Length; i++)
+        {
+            var c = text[i];
+            if (char.IsHighSurrogate(c) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
+            {
+                var cp = char.ConvertToUtf32(c, text[i + 1]);
+                i++;
+                if (cp is >= 0xE0000 and <= 0xE007F) // tag characters: invisible ASCII
+                {
+                    count++;
+                    if (reveal) sb.Append("<U+").Append(cp.ToString("X5", CultureInfo.InvariantCulture)).Append('>');
+                    continue;
+                }
+                sb.Append(c).Append(text[i]);
+                continue;
+            }
+            if (Hidden(c))
+            {
+                count++;
+                if (reveal) sb.Append("<U+").Append(((int)c).ToString("X4", CultureInfo.InvariantCulture)).Append('>');
+                continue;
+            }
+            sb.Append(c);
+        }
+        return sb.ToString();
     }
 
     /// <summary>Format characters that render as nothing or reorder what is shown: zero-width, joiners, bidi controls, BOM.</summary>

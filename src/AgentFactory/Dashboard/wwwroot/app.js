@@ -208,7 +208,9 @@
       el('td', { class: 'mono' }, e.event),
       el('td', {}, e.action || ''),
       el('td', {}, e.repository || ''),
-      el('td', {}, el('span', { class: `badge ${e.outcome}` }, e.outcome)),
+      el('td', {}, el('span', { class: `badge ${e.outcome}` }, e.outcome),
+        // Why jobs of this delivery were not created or not started (docs/security.md); text, never markup.
+        e.trigger_refusal ? el('div', { class: 'refusal' }, ...e.trigger_refusal.split('\n').map((line) => el('div', {}, line))) : null),
       el('td', {}, ...e.job_ids.map((id) => el('button', { type: 'button', class: 'link', 'data-open-job': id }, `#${id}`))));
   }
 

@@ -173,6 +173,7 @@ public sealed partial class PostgresJobStore
         cmd.Parameters.Add(P("payload", NpgsqlDbType.Jsonb, JsonbText.Sanitize(delivery.Payload)));
         cmd.Parameters.Add(P("converted", NpgsqlDbType.Boolean, jobs.Count > 0));
         cmd.Parameters.Add(P("body_sha256", NpgsqlDbType.Text, delivery.BodySha256));
+        cmd.Parameters.Add(P("trigger_refusal", NpgsqlDbType.Text, delivery.TriggerRefusal));
         return cmd;
     }
 

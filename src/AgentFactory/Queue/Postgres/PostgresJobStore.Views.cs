@@ -67,7 +67,7 @@ public sealed partial class PostgresJobStore
             list.Add(new WebhookEventRecord(
                 r.GetInt64("id"), r.GetString("delivery_id"), r.GetString("hook_id"), r.GetString("event_type"),
                 NullableString(r, "action"), NullableString(r, "repository"), r.GetFieldValue<DateTimeOffset>("received_at"),
-                r.GetBoolean("converted_to_job"), r.GetString("payload")));
+                r.GetBoolean("converted_to_job"), r.GetString("payload"), NullableString(r, "trigger_refusal")));
         }
         return list;
     }, ct);

@@ -20,7 +20,7 @@ public sealed partial class SqliteJobStore
             var now = _time.GetUtcNow();
             var windowStart = Ts(now - NewWebhookEvent.ReplayWindow);
             await using var ins = Command(conn, tx, SqlScripts.Get(Driver, "record_event"));
-            var p = new[] { "@delivery_id", "@hook_id", "@event_type", "@action", "@repository", "@now", "@payload", "@converted", "@body_sha256" }
+            var p = new[] { "@delivery_id", "@hook_id", "@event_type", "@action", "@repository", "@now", "@payload", "@converted", "@body_sha256", "@trigger_refusal" }
                 .Select(name => ins.Parameters.Add(new SqliteParameter(name, DBNull.Value))).ToArray();
             await using var find = Command(conn, tx, SqlScripts.Get(Driver, "find_event"));
             var f = new[] { "@hook_id", "@delivery_id", "@body_sha256" }.Select(name => find.Parameters.Add(new SqliteParameter(name, DBNull.Value))).ToArray();
@@ -40,6 +40,7 @@ public sealed partial class SqliteJobStore
                 p[6].Value = delivery.Payload;
                 p[7].Value = jobs.Count > 0 ? 1 : 0;
                 p[8].Value = (object?)delivery.BodySha256 ?? DBNull.Value;
+                p[9].Value = (object?)delivery.TriggerRefusal ?? DBNull.Value;
                 var id = await ins.ExecuteScalarAsync(ct);
                 if (id is null or DBNull)
                 {

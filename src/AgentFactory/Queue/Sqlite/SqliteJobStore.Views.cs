@@ -72,7 +72,7 @@ public sealed partial class SqliteJobStore
                 r.GetInt64(r.GetOrdinal("id")), r.GetString(r.GetOrdinal("delivery_id")), r.GetString(r.GetOrdinal("hook_id")),
                 r.GetString(r.GetOrdinal("event_type")), NullableString(r, "action"), NullableString(r, "repository"),
                 ParseTs(r.GetString(r.GetOrdinal("received_at"))), r.GetInt64(r.GetOrdinal("converted_to_job")) != 0,
-                r.GetString(r.GetOrdinal("payload"))));
+                r.GetString(r.GetOrdinal("payload")), NullableString(r, "trigger_refusal")));
         }
         return list;
     }, ct);

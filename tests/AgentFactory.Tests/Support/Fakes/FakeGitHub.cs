@@ -31,6 +31,18 @@ public sealed partial class FakeGitHub : FakeServer
     /// <summary>The bare repository behind it (branches, commits, diffs).</summary>
     public string GitDirectory { get; }
 
+    /// <summary>Login → the role the collaborator-permission API answers (admin, maintain, write, triage, read, none); others get <see cref="DefaultPermission"/>.</summary>
+    public ConcurrentDictionary<string, string> Permissions { get; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>What the collaborator-permission API answers for a login not in <see cref="Permissions"/>.</summary>
+    public string DefaultPermission { get; set; } = "write";
+
+    /// <summary>How many of the next collaborator-permission requests answer 503 (GitHub having an outage).</summary>
+    public int PermissionOutages;
+
+    /// <summary>The collaborator-permission requests received, answered or not.</summary>
+    public int PermissionChecks => Requests.Count(r => r.Path.EndsWith("/permission", StringComparison.Ordinal));
+
     public long? AppId { get; set; }
     public RSA? AppPublicKey { get; set; }
 
@@ -114,6 +126,16 @@ public sealed partial class FakeGitHub : FakeServer
             var token = $"ghs_installation{id}_{Interlocked.Increment(ref _nextId)}";
             _tokens[token] = true;
             return Json(new JsonObject { ["token"] = token, ["expires_at"] = DateTimeOffset.UtcNow.AddHours(1).ToString("yyyy-MM-ddTHH:mm:ssZ"), ["permissions"] = new JsonObject() }, 201);
+        });
+
+        // GET /repos/{owner}/{repo}/collaborators/{username}/permission as GitHub answers it: "permission" is
+        // the legacy level (admin, write, read, none), "role_name" the role (maintain and triage too).
+        api.MapGet("/repos/{owner}/{repo}/collaborators/{user}/permission", (string user) =>
+        {
+            if (Interlocked.Decrement(ref PermissionOutages) >= 0) return Error(503, "Service Unavailable");
+            var role = Permissions.TryGetValue(user, out var r) ? r : DefaultPermission;
+            var legacy = role switch { "maintain" => "write", "triage" => "read", _ => role };
+            return Json(new JsonObject { ["permission"] = legacy, ["role_name"] = role, ["user"] = User(user) });
         });
 
         api.MapGet("/repos/{owner}/{repo}/compare/{spec}", (string spec) =>

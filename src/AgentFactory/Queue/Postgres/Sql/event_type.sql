@@ -1,0 +1,1 @@
+SELECT event_type FROM webhook_events WHERE id = @id;
