@@ -1,5 +1,4 @@
 using AgentFactory.Models;
-using AgentFactory.Routing;
 using AgentFactory.Tests.Support;
 using AgentFactory.Tests.Support.Fakes;
 
@@ -57,9 +56,7 @@ public sealed class TaskWorkflowTests : IAsyncLifetime
     {
         await using var llm = await FakeOpenAiServer.StartAsync("# Plan\n\n1. Change `Helo` to `Hello` in README.md.");
         // The plan-only task agent, chosen in the routing file (the shipped routing gives issues to the coder when a model is set).
-        var routing = RoutingLoader.DefaultJson().Replace("\"github_issue\": { \"agent\": \"coder\"", "\"github_issue\": { \"agent\": \"task\"", StringComparison.Ordinal);
-        Assert.Contains("\"agent\": \"task\"", routing, StringComparison.Ordinal);
-        await using var service = await _world.StartServiceAsync(llm: new LlmSettings { BaseUrl = llm.V1, Model = "planner" }, routingJson: routing);
+        await using var service = await _world.StartServiceAsync(llm: new LlmSettings { BaseUrl = llm.V1, Model = "planner" }, routingJson: AgentWorld.TaskRouting);
 
         var job = await AgentWorld.DeliverAsync(service, "issues", LabeledPayload());
 

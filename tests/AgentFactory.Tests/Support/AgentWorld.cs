@@ -97,6 +97,17 @@ public sealed class AgentWorld : IAsyncDisposable
         return routing.ToJsonString();
     }
 
+    /// <summary>The shipped routing with issues on the plan-only task agent (it gives them to the coder when a model is set).</summary>
+    public static string TaskRouting
+    {
+        get
+        {
+            var routing = RoutingLoader.DefaultJson().Replace("\"github_issue\": { \"agent\": \"coder\"", "\"github_issue\": { \"agent\": \"task\"", StringComparison.Ordinal);
+            Assert.Contains("\"github_issue\": { \"agent\": \"task\"", routing, StringComparison.Ordinal);
+            return routing;
+        }
+    }
+
     /// <summary>The real service with the default routing (unless given) and these settings in place of the environment's.</summary>
     public Task<TestService> StartServiceAsync(GitHubSettings? github = null, LlmSettings? llm = null, NotifySettings? notify = null,
         string? routingJson = null, Action<AgentFactoryOptions>? configure = null, HostEnvironment? environment = null, Action<IServiceCollection>? services = null) =>

@@ -38,7 +38,7 @@ public sealed class PromptFenceTests : IAsyncLifetime
         // title zero-width and bidi characters, addressed to the model that plans the work.
         _world.GitHub.AddIssue(1, "Fix the\u200B greeting\u202E", $"The README says 'Helo'.<!-- {Hidden} -->\u2066 It should say 'Hello'.\uFEFF", "agent-task");
         await using var llm = await FakeOpenAiServer.StartAsync("# Plan\n\n1. Fix it.");
-        await using var service = await _world.StartServiceAsync(llm: new LlmSettings { BaseUrl = llm.V1, Model = "planner" });
+        await using var service = await _world.StartServiceAsync(llm: new LlmSettings { BaseUrl = llm.V1, Model = "planner" }, routingJson: AgentWorld.TaskRouting);
 
         var job = await AgentWorld.DeliverAsync(service, "issues", _world.Payload("issues", "labeled", n =>
         {
