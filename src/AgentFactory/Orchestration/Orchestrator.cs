@@ -137,11 +137,20 @@ public sealed partial class Orchestrator(
     /// </summary>
     private async Task RenewLoopAsync(CancellationToken ct)
     {
+        var interval = options.JobLease / 3;
+        var next = time.GetUtcNow() + interval;
         try
         {
             while (true)
             {
-                await signal.WaitLeasesChangedAsync(options.JobLease / 3, time, ct);
+                // A fixed cadence, as a periodic timer keeps it: a slow renewal does not push the next one back.
+                var wait = next - time.GetUtcNow();
+                var woken = wait > TimeSpan.Zero && await signal.WaitLeasesChangedAsync(wait, time, ct);
+                if (!woken)
+                {
+                    var now = time.GetUtcNow();
+                    next = next + interval > now ? next + interval : now + interval;
+                }
                 var snapshot = _running.ToArray();
                 if (snapshot.Length == 0) continue;
                 try
