@@ -256,6 +256,9 @@ bench_queue() {
     url=$(new_db af_queue); queue_af agentfactory-postgres --mode throughput --database-url "$url" --jobs $JOBS
     url=$(new_db af_queue); queue_af agentfactory-postgres --mode latency --database-url "$url" --jobs $LAT_JOBS
     queue_af agentfactory-sqlite --mode throughput --jobs $JOBS
+    # The claim path with concurrency keys (serialize, 1,000 keys): must stay within 10 % of the keyless rows above.
+    url=$(new_db af_queue); queue_af agentfactory-postgres-keyed --mode throughput --database-url "$url" --jobs $JOBS --keys 1000
+    queue_af agentfactory-sqlite-keyed --mode throughput --jobs $JOBS --keys 1000
     queue_af agentfactory-sqlite --mode latency --jobs $LAT_JOBS
     queue_node graphile throughput $JOBS
     queue_node graphile latency $LAT_JOBS

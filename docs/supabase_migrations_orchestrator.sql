@@ -100,6 +100,15 @@ CREATE TABLE IF NOT EXISTS agent_budget_ledger (
 CREATE INDEX IF NOT EXISTS agent_budget_ledger_job ON agent_budget_ledger (job_id);
 CREATE INDEX IF NOT EXISTS agent_budget_ledger_repository_day ON agent_budget_ledger (repository, day);
 
+-- Concurrency keys (issue 14): a job type's key and mode, frozen on the row when the job is queued.
+ALTER TABLE agent_jobs ADD COLUMN IF NOT EXISTS concurrency_key text;
+ALTER TABLE agent_jobs ADD COLUMN IF NOT EXISTS concurrency_mode text
+    CHECK (concurrency_mode IN ('supersede', 'serialize', 'skip'));
+CREATE INDEX IF NOT EXISTS agent_jobs_concurrency ON agent_jobs (job_type, concurrency_key, status, id)
+    WHERE concurrency_key IS NOT NULL AND status IN ('pending', 'running');
+CREATE UNIQUE INDEX IF NOT EXISTS agent_jobs_serialize_running ON agent_jobs (job_type, concurrency_key)
+    WHERE status = 'running' AND concurrency_mode = 'serialize';
+
 -- Every table in "public" is also served by Supabase's REST API to the anon and authenticated roles.
 -- Row level security without a policy shuts them out; the service (the tables' owner) is unaffected.
 DO $$
@@ -113,6 +122,6 @@ BEGIN
     END IF;
 END $$;
 
-INSERT INTO schema_migrations (version, name) VALUES (1, '0001_initial'), (2, '0002_finished_index'), (3, '0003_body_hash'), (4, '0004_steps_and_budgets'), (5, '0005_trigger_refusals') ON CONFLICT (version) DO NOTHING;
+INSERT INTO schema_migrations (version, name) VALUES (1, '0001_initial'), (2, '0002_finished_index'), (3, '0003_body_hash'), (4, '0004_steps_and_budgets'), (5, '0005_trigger_refusals'), (6, '0006_concurrency_keys') ON CONFLICT (version) DO NOTHING;
 
 COMMIT;

@@ -19,21 +19,30 @@ using Microsoft.Extensions.Hosting;
 //   latency:    one orchestrator idle; enqueue one job at a time, time from before EnqueueAsync to the agent's start.
 // Prints one JSON object on stdout. Usage:
 //   AgentFactory.Bench --mode throughput|latency [--database-url URL | --data-dir DIR] [--jobs N]
-//                      [--orchestrators K] [--concurrency C] [--prefill M] [--batch B] [--writers W]
+//                      [--orchestrators K] [--concurrency C] [--prefill M] [--batch B] [--writers W] [--keys K]
+//   --keys K: every job carries a serialize concurrency key, one of K ("bench#{{k}}", rendered at enqueue as
+//   ingest does), so the claim runs its per-key checks; 0 (the default) is the keyless queue.
 var opts = Args.Parse(args);
 var mode = opts.Get("mode", "throughput");
 var jobs = int.Parse(opts.Get("jobs", "20000"));
 var orchestrators = int.Parse(opts.Get("orchestrators", "1"));
 var concurrency = int.Parse(opts.Get("concurrency", "64"));
 var prefill = int.Parse(opts.Get("prefill", "0"));
+var keys = int.Parse(opts.Get("keys", "0"));
 var databaseUrl = opts.GetOrNull("database-url");
 var dataDir = opts.Get("data-dir", Path.Combine(Path.GetTempPath(), "af-bench-" + Guid.NewGuid().ToString("N")[..8]));
 Directory.CreateDirectory(dataDir);
 
+var concurrencySetting = keys > 0 ? ", \"concurrency\": { \"key\": \"bench#{{k}}\", \"mode\": \"serialize\" }" : "";
 var routing = RoutingLoader.Parse("""
-    { "routes": [], "jobs": { "noop": { "agent": "noop", "maxAttempts": 1, "timeout": "00:01:00" }, "*": { "agent": "noop" } },
+    { "routes": [], "jobs": { "noop": { "agent": "noop", "maxAttempts": 1, "timeout": "00:01:00"
+    """ + concurrencySetting + """
+    }, "*": { "agent": "noop" } },
       "agents": { "noop": { "kind": "noop" } } }
     """, "bench");
+var noop = routing.SettingsFor("noop");
+// The job for the k-th enqueue, as ingest makes it (with its rendered key when --keys is set).
+NewJob NoopJob(int k, string body) => noop.NewJob("noop", keys > 0 ? body.TrimEnd('}') + ",\"k\":" + (k % keys) + "}" : body, 0);
 var probe = new NoopProbe();
 
 IHost BuildHost(string instance)
@@ -68,7 +77,7 @@ var payload = "{\"bench\":true}";
 var result = new Dictionary<string, object?>
 {
     ["mode"] = mode, ["store"] = databaseUrl is null ? "sqlite" : "postgres", ["jobs"] = jobs,
-    ["orchestrators"] = orchestrators, ["concurrency"] = concurrency, ["prefill"] = prefill,
+    ["orchestrators"] = orchestrators, ["concurrency"] = concurrency, ["prefill"] = prefill, ["keys"] = keys,
 };
 
 if (mode == "prefill")
@@ -116,7 +125,7 @@ else if (mode == "throughput")
     for (var i = 0; i < jobs; i += 500)
     {
         var batch = Enumerable.Range(i, Math.Min(500, jobs - i))
-            .Select(k => new DeliveryRecord(new NewWebhookEvent($"{runId}-{k}", "bench", "bench", null, null, payload), [new NewJob("noop", payload, 0, 1)]))
+            .Select(k => new DeliveryRecord(new NewWebhookEvent($"{runId}-{k}", "bench", "bench", null, null, payload), [NoopJob(k, payload)]))
             .ToList();
         await store.RecordDeliveriesAsync(batch, CancellationToken.None);
     }
@@ -145,7 +154,7 @@ else
     {
         var started = probe.NextStart();
         var t0 = Stopwatch.GetTimestamp();
-        await store.EnqueueAsync(new NewJob("noop", payload, 0, 1), CancellationToken.None);
+        await store.EnqueueAsync(NoopJob(i, payload), CancellationToken.None);
         var t1 = await started.WaitAsync(TimeSpan.FromSeconds(30));
         samples.Add(Stopwatch.GetElapsedTime(t0, t1).TotalMilliseconds);
         await Task.Delay(5); // idle between jobs: the completion has been written and the loop is waiting

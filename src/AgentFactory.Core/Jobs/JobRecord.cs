@@ -5,6 +5,7 @@ namespace AgentFactory.Jobs;
 /// <param name="Attempt">How many times the job has been claimed; the running attempt while it runs.</param>
 /// <param name="Errors">Every failed attempt's error, oldest first.</param>
 /// <param name="Output">The tail of the last attempt's output, if the agent produced any.</param>
+/// <param name="Concurrency">The concurrency key and mode frozen on the row when it was queued; null when it has none.</param>
 public sealed record JobRecord(
     long Id,
     string JobType,
@@ -22,7 +23,8 @@ public sealed record JobRecord(
     string? Output,
     string? LeaseOwner,
     DateTimeOffset? LeaseExpiresAt,
-    long? EventId)
+    long? EventId,
+    JobConcurrency? Concurrency = null)
 {
     /// <summary>The lease this row carries while running: every write-back is fenced on it.</summary>
     public JobLease Lease => new(Id, LeaseOwner ?? "", Attempt);
@@ -41,7 +43,8 @@ public sealed record JobLease(long JobId, string Owner, int Attempt);
 /// <summary>A job to insert.</summary>
 /// <param name="Payload">JSON text.</param>
 /// <param name="RunAt">Not before this time; null means now.</param>
-public sealed record NewJob(string JobType, string Payload, int Priority = 0, int MaxAttempts = 3, DateTimeOffset? RunAt = null);
+/// <param name="Concurrency">The rendered concurrency key and its mode (see <see cref="ConcurrencyMode"/>); null: none.</param>
+public sealed record NewJob(string JobType, string Payload, int Priority = 0, int MaxAttempts = 3, DateTimeOffset? RunAt = null, JobConcurrency? Concurrency = null);
 
 /// <summary>How a failed attempt is written back: retried at <paramref name="RetryAt"/>, or failed for good when it is null.</summary>
 public sealed record JobFailure(string Error, string? Output, DateTimeOffset? RetryAt);

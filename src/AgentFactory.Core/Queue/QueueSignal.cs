@@ -4,19 +4,32 @@ namespace AgentFactory.Queue;
 
 /// <summary>
 /// Wakes the orchestrator when work may be available: new jobs, a freed slot, a remote NOTIFY.
-/// Auto-reset: many notifications before a wait collapse into one wake-up.
+/// Auto-reset: many notifications before a wait collapse into one wake-up. A second, separate wake-up
+/// (<see cref="NotifyLeasesChanged"/>) says a running job was cancelled (superseded, or by an operator),
+/// so its lease is checked now rather than at the next renewal.
 /// </summary>
 public sealed class QueueSignal
 {
-    private readonly Channel<bool> _channel = Channel.CreateBounded<bool>(
-        new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+    private readonly Channel<bool> _channel = NewChannel();
+    private readonly Channel<bool> _leases = NewChannel();
 
     public void Notify() => _channel.Writer.TryWrite(true);
 
+    /// <summary>A running job may have been cancelled: the lease renewal should look now.</summary>
+    public void NotifyLeasesChanged() => _leases.Writer.TryWrite(true);
+
     /// <summary>True when woken, false when the timeout elapsed first. Cancelling <paramref name="ct"/> throws.</summary>
-    public async Task<bool> WaitAsync(TimeSpan timeout, TimeProvider time, CancellationToken ct)
+    public Task<bool> WaitAsync(TimeSpan timeout, TimeProvider time, CancellationToken ct) => WaitAsync(_channel, timeout, time, ct);
+
+    /// <summary>Like <see cref="WaitAsync"/>, for <see cref="NotifyLeasesChanged"/>.</summary>
+    public Task<bool> WaitLeasesChangedAsync(TimeSpan timeout, TimeProvider time, CancellationToken ct) => WaitAsync(_leases, timeout, time, ct);
+
+    private static Channel<bool> NewChannel() =>
+        Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+
+    private static async Task<bool> WaitAsync(Channel<bool> channel, TimeSpan timeout, TimeProvider time, CancellationToken ct)
     {
-        if (_channel.Reader.TryRead(out _)) return true;
+        if (channel.Reader.TryRead(out _)) return true;
         // The timeout's timer belongs to its CancellationTokenSource. A bare timer whose callback cancelled a
         // linked source could fire after the wait ended and the source was disposed: its ObjectDisposedException
         // on a thread-pool thread ended the process (exit 134). The source's own timer callback tolerates that.
@@ -24,8 +37,8 @@ public sealed class QueueSignal
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, timeoutSource.Token);
         try
         {
-            await _channel.Reader.WaitToReadAsync(linked.Token);
-            return _channel.Reader.TryRead(out _);
+            await channel.Reader.WaitToReadAsync(linked.Token);
+            return channel.Reader.TryRead(out _);
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {

@@ -30,7 +30,7 @@ public sealed class RoutingConfig
     /// orchestrator and the notifier each read them, possibly in different processes with different
     /// routing files, so when each one takes effect is fixed here, for every setting:
     /// <list type="bullet">
-    /// <item>frozen on the job row at ingest: <see cref="JobTypeSettings.MaxAttempts"/> (and the job type and priority of the rule);</item>
+    /// <item>frozen on the job row at ingest: <see cref="JobTypeSettings.MaxAttempts"/>, the rendered key and mode of <see cref="JobTypeSettings.Concurrency"/> (and the job type and priority of the rule);</item>
     /// <item>resolved when the orchestrator claims the job: <see cref="JobTypeSettings.Agent"/>, <see cref="JobTypeSettings.Timeout"/> and <see cref="JobTypeSettings.Permission"/>
     /// (ingest also applies the checks that need no GitHub call, with its own routing, so a refused job is never created);</item>
     /// <item>resolved when the job ends, by the orchestrator that ran it: <see cref="JobTypeSettings.Notify"/> and <see cref="JobTypeSettings.NotifyOn"/>.</item>
@@ -108,4 +108,14 @@ public sealed class JobTypeSettings
     /// asks GitHub); docs/security.md says when the answer is taken from the event instead.
     /// </summary>
     public string? Permission { get; set; }
+
+    /// <summary>
+    /// Jobs of this type that share a key rendered from the payload: supersede, serialize or skip (see
+    /// <see cref="ConcurrencyKeyTemplate"/>). Null: none. The key and mode are frozen on the row at ingest.
+    /// </summary>
+    public ConcurrencySettings? Concurrency { get; set; }
+
+    /// <summary>The new job for <paramref name="payload"/>: type, priority, attempts and concurrency key, as ingest freezes them.</summary>
+    public Jobs.NewJob NewJob(string jobType, string payload, int priority) =>
+        new(jobType, payload, priority, MaxAttempts, Concurrency: ConcurrencyKeyTemplate.For(Concurrency, payload));
 }

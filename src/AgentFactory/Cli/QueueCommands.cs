@@ -45,7 +45,7 @@ public static class QueueCommands
             var settings = routing.SettingsFor(type);
             var result = await store.RecordDeliveryAsync(
                 new NewWebhookEvent(Guid.NewGuid().ToString(), "manual", "manual", null, null, json),
-                [new NewJob(type, json, parse.GetValue(priority), settings.MaxAttempts)], ct);
+                [settings.NewJob(type, json, parse.GetValue(priority))], ct);
             if (result.Refused is { } refused)
             {
                 await Console.Error.WriteLineAsync($"--payload cannot be queued: {refused}");

@@ -29,7 +29,7 @@ public static class JobActions
         var job = await store.GetJobAsync(id, ct);
         if (job is null) return (Outcome.NotFound, null, 0);
         if (job.Status != JobStatus.Completed) return (Outcome.WrongState, job, 0);
-        var newId = await queue.EnqueueAsync(new NewJob(job.JobType, job.Payload, job.Priority, job.MaxAttempts), ct);
+        var newId = await queue.EnqueueAsync(new NewJob(job.JobType, job.Payload, job.Priority, job.MaxAttempts, Concurrency: job.Concurrency), ct);
         return (Outcome.Done, job, newId);
     }
 

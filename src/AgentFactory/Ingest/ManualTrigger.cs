@@ -64,7 +64,7 @@ public static partial class ManualTrigger
         var payload = request.Payload ?? "{}";
 
         var settings = routing.SettingsFor(jobType);
-        var job = new NewJob(jobType, payload, priority, settings.MaxAttempts);
+        var job = settings.NewJob(jobType, payload, priority);
         var delivery = new NewWebhookEvent(Guid.NewGuid().ToString(), InternalEvents.Manual, InternalEvents.Manual, null, null, payload);
         try
         {

@@ -114,11 +114,7 @@ public static partial class WebhookEndpoints
                 StorableJson.Problem(json) ?? "The payload holds a value that is not valid Unicode text."));
         }
 
-        var jobs = routed.Select(r =>
-        {
-            var settings = router.Config.SettingsFor(r.JobType);
-            return new NewJob(r.JobType, json, r.Priority, settings.MaxAttempts);
-        }).ToList();
+        var jobs = routed.Select(r => router.Config.SettingsFor(r.JobType).NewJob(r.JobType, json, r.Priority)).ToList();
 
         DeliveryResult result;
         try

@@ -59,6 +59,7 @@ public static class RoutingLoader
                 errors.Add($"jobs.{jobType}.permission is '{permission}'; use one of: {Trust.RepositoryPermissions.Names}.");
             foreach (var on in job.NotifyOn.Where(o => o is not ("completed" or "failed")))
                 errors.Add($"jobs.{jobType}.notifyOn has '{on}'; use \"completed\" and/or \"failed\".");
+            if (job.Concurrency is { } concurrency) errors.AddRange(ConcurrencyKeyTemplate.Problems(jobType, concurrency));
         }
         if (config.Jobs.TryGetValue(RoutingConfig.AnyJobType, out var any) && any.Manual)
             errors.Add("jobs.\"*\".manual cannot be true: it would let the manual trigger queue any job type, GitHub's included. Set \"manual\": true on each job type POST /webhook/manual may queue.");

@@ -18,7 +18,13 @@ public sealed class OrchestratorKillTests
     private const int MaxConcurrent = 4;
 
     [PostgresFact]
-    public async Task Killing_one_of_three_orchestrators_completes_every_job_and_reruns_only_its_in_flight_jobs()
+    public Task Killing_one_of_three_orchestrators_completes_every_job_and_reruns_only_its_in_flight_jobs() => KillOneOfThreeAsync(keyed: false);
+
+    /// <summary>The same with serialize concurrency keys in use (50 keys): the victim's keys stay held until its leases expire, then run on.</summary>
+    [PostgresFact]
+    public Task Killing_one_of_three_orchestrators_with_serialize_keys_in_use_completes_every_job_and_reruns_only_its_in_flight_jobs() => KillOneOfThreeAsync(keyed: true);
+
+    private static async Task KillOneOfThreeAsync(bool keyed)
     {
         var total = FaultScale.Pick(1_000, 10_000);
         await using var db = await (await PostgresServer.Shared).CreateDatabaseAsync();
@@ -34,7 +40,7 @@ public sealed class OrchestratorKillTests
         await using var store = new PostgresJobStore(db.ConnectionString, TimeProvider.System, new QueueSignal());
         await store.MigrateAsync(CancellationToken.None);
         for (var i = 0; i < total; i += 500)
-            await InsertJobsAsync(db.ConnectionString, Math.Min(500, total - i)); // queued before the start: all three share the backlog
+            await InsertJobsAsync(db.ConnectionString, Math.Min(500, total - i), keyed); // queued before the start: all three share the backlog
 
         var processes = Enumerable.Range(1, 3).Select(i => ServiceProcess.Start(dir.Path, $"orch-{i}", env, "orchestrator")).ToList();
         try
@@ -50,7 +56,7 @@ public sealed class OrchestratorKillTests
             var counts = await store.CountJobsByStatusAsync(CancellationToken.None);
             var perJob = File.ReadAllLines(runs).GroupBy(l => long.Parse(l, System.Globalization.CultureInfo.InvariantCulture)).ToDictionary(g => g.Key, g => g.Count());
             var reruns = perJob.Where(p => p.Value > 1).Select(p => p.Key).ToHashSet();
-            FaultScale.Report("2. orchestrator SIGKILL (postgresql)",
+            FaultScale.Report(keyed ? "2. orchestrator SIGKILL (postgresql, serialize keys)" : "2. orchestrator SIGKILL (postgresql)",
                 $"{total} jobs, 3 instances × MAX_CONCURRENT_JOBS={MaxConcurrent}; the killed one held {inFlight.Count} running; " +
                 $"{counts[JobStatus.Completed]} completed, {counts[JobStatus.Running]} running, {perJob.Count} distinct jobs ran, " +
                 $"{perJob.Values.Sum() - perJob.Count} re-executions ({reruns.Count} jobs)");
@@ -83,12 +89,13 @@ public sealed class OrchestratorKillTests
         return ids;
     }
 
-    private static async Task InsertJobsAsync(string connectionString, int count)
+    private static async Task InsertJobsAsync(string connectionString, int count, bool keyed)
     {
         await using var conn = new NpgsqlConnection(connectionString);
         await conn.OpenAsync();
-        await using var cmd = new NpgsqlCommand(
-            "INSERT INTO agent_jobs (job_type, payload, max_attempts) SELECT 'append', '{}', 5 FROM generate_series(1, @n)", conn);
+        await using var cmd = new NpgsqlCommand(keyed
+            ? "INSERT INTO agent_jobs (job_type, payload, max_attempts, concurrency_key, concurrency_mode) SELECT 'append', '{}', 5, 'k' || (i % 50), 'serialize' FROM generate_series(1, @n) i"
+            : "INSERT INTO agent_jobs (job_type, payload, max_attempts) SELECT 'append', '{}', 5 FROM generate_series(1, @n)", conn);
         cmd.Parameters.AddWithValue("n", count);
         await cmd.ExecuteNonQueryAsync();
     }

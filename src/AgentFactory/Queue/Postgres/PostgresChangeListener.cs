@@ -9,7 +9,8 @@ namespace AgentFactory.Queue.Postgres;
 /// connection per instance on <see cref="PostgresJobStore.NotifyChannel"/>. When the connection
 /// drops it reconnects with backoff and wakes the orchestrator once, since notifications sent
 /// meanwhile are lost. Through a transaction-mode pooler LISTEN cannot work; then it only logs a
-/// warning and the orchestrator relies on its TICK_INTERVAL_SECONDS poll.
+/// warning and the orchestrator relies on its TICK_INTERVAL_SECONDS poll (and superseded jobs stop at
+/// their next lease renewal, a third of JOB_LEASE, instead of at once).
 /// </summary>
 public sealed partial class PostgresChangeListener(
     PostgresJobStore store,
@@ -40,7 +41,12 @@ public sealed partial class PostgresChangeListener(
             {
                 await using var conn = new NpgsqlConnection(settings.ConnectionString);
                 await conn.OpenAsync(ct);
-                conn.Notification += (_, _) => signal.Notify();
+                conn.Notification += (_, e) =>
+                {
+                    signal.Notify();
+                    // A superseding job cancelled running ones (insert_keyed_job.sql): check this instance's leases now.
+                    if (e.Payload == "leases") signal.NotifyLeasesChanged();
+                };
                 await using (var cmd = new NpgsqlCommand($"LISTEN {PostgresJobStore.NotifyChannel}", conn))
                     await cmd.ExecuteNonQueryAsync(ct);
                 signal.Notify(); // whatever was committed while we were not listening

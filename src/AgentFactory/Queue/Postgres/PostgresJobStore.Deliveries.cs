@@ -89,8 +89,12 @@ public sealed partial class PostgresJobStore
                 }
             }
 
-            // Second round trip: each new delivery's jobs, or the stored delivery each duplicate repeats.
+            // Second round trip: each new delivery's jobs, or the stored delivery each duplicate repeats;
+            // first the locks of the concurrency keys among those jobs, if any.
             await using var second = new NpgsqlBatch(conn, tx);
+            var locks = KeyLocksCommand(deliveries.Where((_, i) => eventIds[i] is not null).SelectMany(d => d.Jobs));
+            var locked = locks is not null;
+            if (locks is not null) second.BatchCommands.Add(locks);
             for (var i = 0; i < deliveries.Count; i++)
             {
                 if (eventIds[i] is { } eventId)
@@ -107,7 +111,7 @@ public sealed partial class PostgresJobStore
             var stale = new List<(int Index, long StoredId)>();
             await using (var r = await second.ExecuteReaderAsync(ct))
             {
-                var first = true;
+                var first = !locked;
                 async Task NextRowAsync()
                 {
                     if (!first) await r.NextResultAsync(ct);
@@ -129,6 +133,7 @@ public sealed partial class PostgresJobStore
                     {
                         await NextRowAsync();
                         jobIds.Add(r.GetInt64(0));
+                        if (deliveries[i].Jobs[j].Concurrency is not null && r.GetInt64(2) > 0) _signal.NotifyLeasesChanged();
                     }
                     list.Add(new DeliveryResult(false, eventId, jobIds));
                 }
@@ -142,7 +147,7 @@ public sealed partial class PostgresJobStore
     /// gives up its hash and the delivery is recorded after all (or is a duplicate of what a concurrent
     /// transaction stored meanwhile).
     /// </summary>
-    private static async Task<DeliveryResult> RecordAfterStaleBodyAsync(NpgsqlConnection conn, NpgsqlTransaction tx, DeliveryRecord record, long staleId, DateTimeOffset now, CancellationToken ct)
+    private async Task<DeliveryResult> RecordAfterStaleBodyAsync(NpgsqlConnection conn, NpgsqlTransaction tx, DeliveryRecord record, long staleId, DateTimeOffset now, CancellationToken ct)
     {
         await using (var release = Command(conn, tx, "release_body"))
         {
@@ -152,6 +157,11 @@ public sealed partial class PostgresJobStore
         await using var batch = new NpgsqlBatch(conn, tx) { BatchCommands = { RecordEventCommand(record, now) } };
         if (await batch.ExecuteScalarAsync(ct) is long eventId)
         {
+            if (KeyLocksCommand(record.Jobs) is { } locks)
+            {
+                await using var lockBatch = new NpgsqlBatch(conn, tx) { BatchCommands = { locks } };
+                await lockBatch.ExecuteNonQueryAsync(ct);
+            }
             var jobIds = new List<long>(record.Jobs.Count);
             foreach (var job in record.Jobs) jobIds.Add(await InsertJobAsync(conn, tx, job, eventId, now, ct));
             return new DeliveryResult(false, eventId, jobIds);
@@ -188,13 +198,33 @@ public sealed partial class PostgresJobStore
 
     private static NpgsqlBatchCommand InsertJobCommand(NewJob job, long eventId, DateTimeOffset now)
     {
-        var cmd = new NpgsqlBatchCommand(SqlScripts.Get(Driver, "insert_job"));
+        var cmd = new NpgsqlBatchCommand(SqlScripts.Get(Driver, InsertScript(job)));
         cmd.Parameters.AddRange(JobParameters(job, eventId, now));
         return cmd;
     }
 
-    /// <summary>The parameters of insert_job.sql, for a single insert or a batch.</summary>
-    private static NpgsqlParameter[] JobParameters(NewJob job, long? eventId, DateTimeOffset now) =>
+    /// <summary>A keyless job takes the plain insert; a keyed one the insert that skips or supersedes.</summary>
+    private static string InsertScript(NewJob job) => job.Concurrency is null ? "insert_job" : "insert_keyed_job";
+
+    /// <summary>The lock statement for the concurrency keys of <paramref name="jobs"/>; null when none has a key.</summary>
+    private static NpgsqlBatchCommand? KeyLocksCommand(IEnumerable<NewJob> jobs)
+    {
+        var keys = jobs.Where(j => j.Concurrency is not null).Select(j => j.JobType + "\n" + j.Concurrency!.Key).ToArray();
+        if (keys.Length == 0) return null;
+        var cmd = new NpgsqlBatchCommand(SqlScripts.Get(Driver, "concurrency_locks"));
+        cmd.Parameters.Add(P("keys", NpgsqlDbType.Array | NpgsqlDbType.Text, keys));
+        return cmd;
+    }
+
+    /// <summary>The parameters of insert_job.sql (and insert_keyed_job.sql), for a single insert or a batch.</summary>
+    private static NpgsqlParameter[] JobParameters(NewJob job, long? eventId, DateTimeOffset now) => job.Concurrency is not { } c ? PlainJobParameters(job, eventId, now) :
+    [
+        .. PlainJobParameters(job, eventId, now),
+        P("concurrency_key", NpgsqlDbType.Text, c.Key),
+        P("concurrency_mode", NpgsqlDbType.Text, c.ModeName),
+    ];
+
+    private static NpgsqlParameter[] PlainJobParameters(NewJob job, long? eventId, DateTimeOffset now) =>
     [
         P("job_type", NpgsqlDbType.Text, job.JobType),
         P("payload", NpgsqlDbType.Jsonb, JsonbText.Sanitize(job.Payload)),
@@ -207,16 +237,26 @@ public sealed partial class PostgresJobStore
 
     public async Task<long> EnqueueAsync(NewJob job, CancellationToken ct)
     {
-        var id = await RunAsync(conn => InsertJobAsync(conn, null, job, null, _time.GetUtcNow(), ct), ct);
+        var id = job.Concurrency is null
+            ? await RunAsync(conn => InsertJobAsync(conn, null, job, null, _time.GetUtcNow(), ct), ct)
+            : await InTransactionAsync(async (conn, tx) =>
+            {
+                await using (var locks = new NpgsqlBatch(conn, tx) { BatchCommands = { KeyLocksCommand([job])! } })
+                    await locks.ExecuteNonQueryAsync(ct);
+                return await InsertJobAsync(conn, tx, job, null, _time.GetUtcNow(), ct);
+            }, ct);
         _signal.Notify();
         return id;
     }
 
-    private static async Task<long> InsertJobAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, NewJob job, long? eventId, DateTimeOffset now, CancellationToken ct)
+    private async Task<long> InsertJobAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, NewJob job, long? eventId, DateTimeOffset now, CancellationToken ct)
     {
-        await using var cmd = Command(conn, tx, "insert_job");
+        await using var cmd = Command(conn, tx, InsertScript(job));
         cmd.Parameters.AddRange(JobParameters(job, eventId, now));
-        return (long)(await cmd.ExecuteScalarAsync(ct))!;
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        await r.ReadAsync(ct);
+        if (job.Concurrency is not null && r.GetInt64(2) > 0) _signal.NotifyLeasesChanged();
+        return r.GetInt64(0);
     }
 
     public Task<IReadOnlySet<string>> FindStoredDeliveriesAsync(string? hookId, IReadOnlyCollection<string> deliveryIds, CancellationToken ct) =>

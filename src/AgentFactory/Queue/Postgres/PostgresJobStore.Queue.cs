@@ -20,7 +20,20 @@ public sealed partial class PostgresJobStore
             cmd.Parameters.Add(P("owner", NpgsqlDbType.Text, owner));
             cmd.Parameters.Add(Time("lease_expires_at", now + leaseDuration));
             cmd.Parameters.Add(P("limit", NpgsqlDbType.Integer, limit));
-            var jobs = await ReadJobsAsync(cmd, ct);
+            List<JobRecord> jobs;
+            for (var attempt = 1; ; attempt++)
+            {
+                try
+                {
+                    jobs = await ReadJobsAsync(cmd, ct);
+                    break;
+                }
+                catch (PostgresException e) when (attempt < 5 && e.SqlState is PostgresErrorCodes.UniqueViolation or PostgresErrorCodes.DeadlockDetected)
+                {
+                    // agent_jobs_serialize_running refused a second running job of one serialize key (a row queued by
+                    // hand, outside the key lock), or two claims crossed on it: the claim claimed nothing; try again.
+                }
+            }
             jobs.Sort((a, b) => a.Priority != b.Priority ? b.Priority.CompareTo(a.Priority) : a.Id.CompareTo(b.Id));
             return jobs;
         }, ct);

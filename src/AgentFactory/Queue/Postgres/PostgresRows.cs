@@ -47,7 +47,8 @@ internal static class PostgresRows
         Output: NullableString(r, "output"),
         LeaseOwner: NullableString(r, "lease_owner"),
         LeaseExpiresAt: NullableTs(r, "lease_expires_at"),
-        EventId: r.IsDBNull("event_id") ? null : r.GetInt64("event_id"));
+        EventId: r.IsDBNull("event_id") ? null : r.GetInt64("event_id"),
+        Concurrency: JobConcurrency.FromRow(NullableString(r, "concurrency_key"), NullableString(r, "concurrency_mode")));
 
     public static string? NullableString(DbDataReader r, string column) => r.IsDBNull(column) ? null : r.GetString(column);
 

@@ -15,6 +15,7 @@ public sealed partial class SqliteJobStore
 
     private async Task<IReadOnlyList<DeliveryResult>> RecordStorableAsync(IReadOnlyList<DeliveryRecord> deliveries, CancellationToken ct)
     {
+        var superseded = false;
         var results = await WriteAsync<IReadOnlyList<DeliveryResult>>(async (conn, tx) =>
         {
             var now = _time.GetUtcNow();
@@ -26,7 +27,7 @@ public sealed partial class SqliteJobStore
             var f = new[] { "@hook_id", "@delivery_id", "@body_sha256" }.Select(name => find.Parameters.Add(new SqliteParameter(name, DBNull.Value))).ToArray();
             await using var release = Command(conn, tx, SqlScripts.Get(Driver, "release_body"));
             var releaseId = release.Parameters.Add(new SqliteParameter("@id", DBNull.Value));
-            await using var job = JobInsertCommand(conn, tx);
+            await using var job = new JobInserter(conn, tx);
 
             var list = new List<DeliveryResult>(deliveries.Count);
             foreach (var (delivery, jobs) in deliveries)
@@ -66,44 +67,85 @@ public sealed partial class SqliteJobStore
                 }
                 var eventId = Convert.ToInt64(id, CultureInfo.InvariantCulture);
                 var jobIds = new List<long>(jobs.Count);
-                foreach (var newJob in jobs) jobIds.Add(await InsertJobAsync(job, newJob, eventId, now, ct));
+                foreach (var newJob in jobs) jobIds.Add(await job.InsertAsync(newJob, eventId, now, ct));
                 list.Add(new DeliveryResult(false, eventId, jobIds));
             }
+            superseded = job.Superseded;
             return list;
         }, ct);
         if (results.Any(r => r.JobIds.Count > 0)) _signal.Notify();
+        if (superseded) _signal.NotifyLeasesChanged();
         return results;
     }
 
     public async Task<long> EnqueueAsync(NewJob job, CancellationToken ct)
     {
+        var inserter = (JobInserter?)null;
         var id = await WriteAsync(async (conn, tx) =>
         {
-            await using var cmd = JobInsertCommand(conn, tx);
-            return await InsertJobAsync(cmd, job, null, _time.GetUtcNow(), ct);
+            inserter = new JobInserter(conn, tx);
+            await using (inserter) return await inserter.InsertAsync(job, null, _time.GetUtcNow(), ct);
         }, ct);
         _signal.Notify();
+        if (inserter!.Superseded) _signal.NotifyLeasesChanged();
         return id;
     }
 
-    private static SqliteCommand JobInsertCommand(SqliteConnection conn, SqliteTransaction tx)
+    /// <summary>
+    /// Inserts the jobs of one transaction: keyless ones with insert_job.sql, prepared once; keyed ones with
+    /// insert_keyed_job.sql (skip) and supersede.sql. <see cref="Superseded"/>: a job it inserted cancelled others.
+    /// </summary>
+    private sealed class JobInserter(SqliteConnection conn, SqliteTransaction tx) : IAsyncDisposable
     {
-        var cmd = Command(conn, tx, SqlScripts.Get(Driver, "insert_job"));
-        foreach (var name in new[] { "@job_type", "@payload", "@priority", "@max_attempts", "@now", "@scheduled_at", "@event_id" })
-            cmd.Parameters.Add(new SqliteParameter(name, DBNull.Value)); // typed from each value at bind time
-        return cmd;
-    }
+        private static readonly string[] Names = ["@job_type", "@payload", "@priority", "@max_attempts", "@now", "@scheduled_at", "@event_id"];
+        private SqliteCommand? _plain;
+        private SqliteCommand? _keyed;
+        private SqliteCommand? _supersede;
 
-    private static async Task<long> InsertJobAsync(SqliteCommand cmd, NewJob job, long? eventId, DateTimeOffset now, CancellationToken ct)
-    {
-        cmd.Parameters["@job_type"].Value = job.JobType;
-        cmd.Parameters["@payload"].Value = job.Payload;
-        cmd.Parameters["@priority"].Value = job.Priority;
-        cmd.Parameters["@max_attempts"].Value = Math.Max(1, job.MaxAttempts);
-        cmd.Parameters["@now"].Value = Ts(now);
-        cmd.Parameters["@scheduled_at"].Value = Ts(job.RunAt ?? now);
-        cmd.Parameters["@event_id"].Value = (object?)eventId ?? DBNull.Value;
-        return Convert.ToInt64(await cmd.ExecuteScalarAsync(ct), CultureInfo.InvariantCulture);
+        public bool Superseded { get; private set; }
+
+        public async Task<long> InsertAsync(NewJob job, long? eventId, DateTimeOffset now, CancellationToken ct)
+        {
+            var cmd = job.Concurrency is null
+                ? _plain ??= Prepare("insert_job", Names)
+                : _keyed ??= Prepare("insert_keyed_job", [.. Names, "@concurrency_key", "@concurrency_mode"]);
+            cmd.Parameters["@job_type"].Value = job.JobType;
+            cmd.Parameters["@payload"].Value = job.Payload;
+            cmd.Parameters["@priority"].Value = job.Priority;
+            cmd.Parameters["@max_attempts"].Value = Math.Max(1, job.MaxAttempts);
+            cmd.Parameters["@now"].Value = Ts(now);
+            cmd.Parameters["@scheduled_at"].Value = Ts(job.RunAt ?? now);
+            cmd.Parameters["@event_id"].Value = (object?)eventId ?? DBNull.Value;
+            if (job.Concurrency is { } c)
+            {
+                cmd.Parameters["@concurrency_key"].Value = c.Key;
+                cmd.Parameters["@concurrency_mode"].Value = c.ModeName;
+            }
+            var id = Convert.ToInt64(await cmd.ExecuteScalarAsync(ct), CultureInfo.InvariantCulture);
+            if (job.Concurrency is { Mode: ConcurrencyMode.Supersede } s)
+            {
+                _supersede ??= Prepare("supersede", ["@id", "@job_type", "@concurrency_key", "@now"]);
+                _supersede.Parameters["@id"].Value = id;
+                _supersede.Parameters["@job_type"].Value = job.JobType;
+                _supersede.Parameters["@concurrency_key"].Value = s.Key;
+                _supersede.Parameters["@now"].Value = Ts(now);
+                Superseded |= await _supersede.ExecuteNonQueryAsync(ct) > 0;
+            }
+            return id;
+        }
+
+        private SqliteCommand Prepare(string script, string[] names)
+        {
+            var cmd = Command(conn, tx, SqlScripts.Get(Driver, script));
+            foreach (var name in names) cmd.Parameters.Add(new SqliteParameter(name, DBNull.Value)); // typed from each value at bind time
+            return cmd;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            foreach (var cmd in new[] { _plain, _keyed, _supersede })
+                if (cmd is not null) await cmd.DisposeAsync();
+        }
     }
 
     public Task<IReadOnlySet<string>> FindStoredDeliveriesAsync(string? hookId, IReadOnlyCollection<string> deliveryIds, CancellationToken ct) =>

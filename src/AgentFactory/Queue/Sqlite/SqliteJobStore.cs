@@ -179,7 +179,8 @@ public sealed partial class SqliteJobStore : IJobStore, IDisposable
         Output: NullableString(r, "output"),
         LeaseOwner: NullableString(r, "lease_owner"),
         LeaseExpiresAt: NullableTs(r, "lease_expires_at"),
-        EventId: r.IsDBNull(r.GetOrdinal("event_id")) ? null : r.GetInt64(r.GetOrdinal("event_id")));
+        EventId: r.IsDBNull(r.GetOrdinal("event_id")) ? null : r.GetInt64(r.GetOrdinal("event_id")),
+        Concurrency: JobConcurrency.FromRow(NullableString(r, "concurrency_key"), NullableString(r, "concurrency_mode")));
 
     private static string? NullableString(DbDataReader r, string column)
     {
