@@ -37,27 +37,55 @@ public sealed partial class CoderAgent(string name, CoderSettings settings, ICod
 
     public async Task<AgentResult> RunAsync(AgentJob job, CancellationToken ct)
     {
-        if (!int.TryParse(job.PayloadString("issue.number"), out var number))
-            throw new PermanentAgentException($"Agent '{Name}' works on issues: the job payload has no issue.number.");
         var repo = await s.GitHub.ForJobAsync(job, Name, ct);
-        var issue = await repo.CallAsync($"reading issue #{number}", c => c.Issue.Get(repo.Owner, repo.Name, number), ct);
         var baseBranch = GitTarget.Branch(job.PayloadString("repository.default_branch") ?? "main", "repository.default_branch");
+        if (CoderFollowUp.IsReview(job)) return await FollowUpAsync(job, repo, baseBranch, ct);
+        if (!int.TryParse(job.PayloadString("issue.number"), out var number))
+            throw new PermanentAgentException($"Agent '{Name}' works on issues and on reviews of its pull requests: the job payload has neither issue.number nor review.id.");
+        var issue = await repo.CallAsync($"reading issue #{number}", c => c.Issue.Get(repo.Owner, repo.Name, number), ct);
+        var title = UntrustedText.Clean(issue.Title ?? "");
         var branchName = settings.BranchPrefix + number;
-        var remote = CoderBranch.PushTarget(settings.Remote, s.Sources, repo);
 
+        var work = await WorkAsync(job, repo, branchName, baseBranch, number, title, false, (branch, c) => InstructionsAsync(branch, issue, c), ct);
+        var report = new CoderReport(number, title, branchName, baseBranch.Name, work.Outcome, work.DiffStat, work.Usage);
+        var pr = work.HasWork ? await CoderPublisher.PullRequestAsync(repo, report, ct) : null;
+        await CoderPublisher.CommentAsync(repo, number, CoderPublisher.CommentText(report, pr), ct);
+        LogDone(log, repo.FullName, number, work.Outcome.End.ToString(), pr?.Number, work.Usage.ModelTurns, work.Usage.CostUsd);
+
+        var where = pr is null ? "no pull request (nothing changed)" : $"pull request #{pr.Number} {pr.HtmlUrl}{(pr.Draft || work.Outcome.Tests != Tools.TestOutcome.Passed ? " (draft)" : "")}";
+        return Result(work, $"{where} for issue #{number} of {repo.FullName}");
+    }
+
+    /// <summary>A review with comments on the agent's own pull request: the same branch, the comments as the task, a reply on each thread it handled.</summary>
+    private async Task<AgentResult> FollowUpAsync(AgentJob job, GitHubRepo repo, GitTarget baseBranch, CancellationToken ct)
+    {
+        var review = await CoderFollowUp.LoadAsync(repo, job, settings.BranchPrefix, ct);
+        if (review.Skip is { } why) return AgentResult.Success(why);
+        var work = await WorkAsync(job, repo, review.Branch, baseBranch, review.Issue, review.Title, true, (_, _) => Task.FromResult(review.Instructions), ct);
+        var steps = new StoreStepRecorder(s.Steps, job.Record.Lease, s.Redactor);
+        var replied = await CoderFollowUp.ReplyAsync(repo, review, work.Outcome, work.Head, await s.Steps.ListStepsAsync(job.Id, 0, 10_000, ct), steps, ct);
+        LogDone(log, repo.FullName, review.Issue, work.Outcome.End.ToString(), review.PullRequest, work.Usage.ModelTurns, work.Usage.CostUsd);
+        return Result(work, $"review {review.ReviewId} on pull request #{review.PullRequest} of {repo.FullName} ({replied} threads answered)");
+    }
+
+    private sealed record Work(CodingOutcome Outcome, string? Head, bool HasWork, string DiffStat, JobUsage Usage);
+
+    /// <summary>One run on the agent's branch: checkout (continuing the pushed branch), the runtime in the sandbox, the final commit and push.</summary>
+    private async Task<Work> WorkAsync(AgentJob job, GitHubRepo repo, string branchName, GitTarget baseBranch, int number, string title, bool followUp,
+        Func<CoderBranch, CancellationToken, Task<string>> instructions, CancellationToken ct)
+    {
+        var remote = CoderBranch.PushTarget(settings.Remote, s.Sources, repo);
         await using var branch = await CoderBranch.OpenAsync(s.Worktrees, await s.Sources.ForJobAsync(job, Name, ct), s.Git, settings, remote,
             branchName, baseBranch, $"coder-{job.Id}", ct);
         var steps = new StoreStepRecorder(s.Steps, job.Record.Lease, s.Redactor);
-        var resume = branch.Continued ? await s.Steps.ListStepsAsync(job.Id, 0, 10_000, ct) : [];
-        var title = UntrustedText.Clean(issue.Title ?? "");
-        var task = new CodingTask(job.Id, repo.FullName, number, title, await InstructionsAsync(branch, issue, ct), baseBranch.Name, branchName);
+        var resume = branch.Continued ? Resumable(await s.Steps.ListStepsAsync(job.Id, 0, 10_000, ct)) : [];
+        var task = new CodingTask(job.Id, repo.FullName, number, title, await instructions(branch, ct), baseBranch.Name, branchName, followUp);
 
         var environment = s.Environment.ForAgent(settings.PassEnv);
         var policy = s.Sandbox.PolicyFor(job.Id, settings, branch.Path);
         JobSandbox.Prepare(environment, policy);
-        var started = s.Time.GetUtcNow();
         var run = new CodingRun(branch.Path, s.Processes, policy, environment, new BudgetScope(job.Id, repo.FullName, settings.Budget),
-            started + settings.WallClock, steps, resume, c => branch.CheckpointAsync($"Work in progress on #{number}", c), settings.Tools, s.Time);
+            s.Time.GetUtcNow() + settings.WallClock, steps, resume, c => branch.CheckpointAsync($"Work in progress on #{number}", c), settings.Tools, s.Time);
         if (resume.Count > 0) await steps.RecordAsync(new NewJobStep(StepKinds.Note, "resumed", Output: $"Attempt {job.Attempt} resumes from {resume.Count} stored steps and branch {branchName}."), ct);
 
         CodingOutcome outcome;
@@ -72,23 +100,26 @@ public sealed partial class CoderAgent(string name, CoderSettings settings, ICod
             throw;
         }
 
-        var head = await branch.CheckpointAsync(CommitMessage(number, title, outcome), ct);
+        var head = await branch.CheckpointAsync(CommitMessage(number, title, outcome, followUp), ct);
         var hasWork = head is not null && await branch.HasWorkAsync(ct);
-        var usage = await s.Steps.GetJobUsageAsync(job.Id, ct);
-        var report = new CoderReport(number, title, branchName, baseBranch.Name, outcome, hasWork ? await branch.DiffStatAsync(ct) : "", usage);
-        var pr = hasWork ? await CoderPublisher.PullRequestAsync(repo, report, ct) : null;
-        await CoderPublisher.CommentAsync(repo, number, CoderPublisher.CommentText(report, pr), ct);
-        LogDone(log, repo.FullName, number, outcome.End.ToString(), pr?.Number, usage.ModelTurns, usage.CostUsd);
+        return new Work(outcome, head, hasWork, hasWork ? await branch.DiffStatAsync(ct) : "", await s.Steps.GetJobUsageAsync(job.Id, ct));
+    }
 
-        var where = pr is null ? "no pull request (nothing changed)" : $"pull request #{pr.Number} {pr.HtmlUrl}{(pr.Draft || outcome.Tests != Tools.TestOutcome.Passed ? " (draft)" : "")}";
-        var line = $"{Describe(outcome)}: {where} for issue #{number} of {repo.FullName}; {usage.ModelTurns} model turns, {usage.InputTokens}+{usage.OutputTokens} tokens, ${usage.CostUsd:0.####}.";
-        return outcome.End switch
-        {
-            CodingEnd.Finished => AgentResult.Success(line),
-            // A spent budget stays spent: retrying would only spend again.
-            CodingEnd.BudgetEnded => throw new PermanentAgentException(line + " " + outcome.Detail),
-            _ => throw new PermanentAgentException(line + " " + outcome.Detail),
-        };
+    /// <summary>The stored steps a resumed run replays: this job's, up to the last finished run (a rerun after success starts a fresh conversation).</summary>
+    private static IReadOnlyList<JobStep> Resumable(IReadOnlyList<JobStep> steps)
+    {
+        var lastFinish = -1;
+        for (var i = 0; i < steps.Count; i++)
+            if (steps[i].Kind == StepKinds.Tool && steps[i].Name == "finish" && !steps[i].IsError) lastFinish = i;
+        return lastFinish < 0 ? steps : [.. steps.Skip(lastFinish + 1)];
+    }
+
+    private static AgentResult Result(Work work, string where)
+    {
+        var u = work.Usage;
+        var line = $"{Describe(work.Outcome)}: {where}; {u.ModelTurns} model turns, {u.InputTokens}+{u.OutputTokens} tokens, ${u.CostUsd:0.####}.";
+        // A spent budget stays spent, and a run that could not go on would fail the same way: neither is retried.
+        return work.Outcome.End == CodingEnd.Finished ? AgentResult.Success(line) : throw new PermanentAgentException(line + " " + work.Outcome.Detail);
     }
 
     /// <summary>The task: the issue fenced as untrusted input, and the repository's agent instructions from its default branch.</summary>
@@ -109,10 +140,10 @@ public sealed partial class CoderAgent(string name, CoderSettings settings, ICod
         catch (Exception e) when (e is GitException or InvalidOperationException) { LogCheckpointFailed(log, number, e.Message); }
     }
 
-    private static string CommitMessage(int number, string title, CodingOutcome outcome)
+    private static string CommitMessage(int number, string title, CodingOutcome outcome, bool followUp)
     {
         var summary = outcome.Summary.Length > 2_000 ? outcome.Summary[..2_000] + "…" : outcome.Summary;
-        return $"Fix #{number}: {title}\n\n{summary}\n\nWritten by Agent Factory's coding agent.";
+        return $"{(followUp ? "Address review on" : "Fix")} #{number}: {title}\n\n{summary}\n\nWritten by Agent Factory's coding agent.";
     }
 
     private static string Describe(CodingOutcome o) => o.End switch

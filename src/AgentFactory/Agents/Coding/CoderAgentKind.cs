@@ -51,10 +51,20 @@ public sealed class CoderAgentKind(CoderServices services, ModelClients models, 
         else
         {
             var plan = new TaskAgentSettings { Remote = parsed.Remote, BranchPrefix = parsed.BranchPrefix, AuthorName = parsed.AuthorName, AuthorEmail = parsed.AuthorEmail, UseLlm = false };
-            return new TaskAgent(name, plan, services.GitHub, services.Sources, planner, services.Worktrees, services.Git, logs.CreateLogger<TaskAgent>(), TurnOn);
+            return new PlanOnlyCoder(new TaskAgent(name, plan, services.GitHub, services.Sources, planner, services.Worktrees, services.Git, logs.CreateLogger<TaskAgent>(), TurnOn));
         }
 
         services.Sandbox.Validate(name, parsed);
         return new CoderAgent(name, parsed, runtime, services, logs.CreateLogger<CoderAgent>());
     }
+}
+
+/// <summary>The coder with no model: the task agent's plan-only pull request for an issue; a review to follow up is left alone, saying why.</summary>
+public sealed class PlanOnlyCoder(TaskAgent plans) : IAgent
+{
+    public string Name => plans.Name;
+
+    public Task<AgentResult> RunAsync(AgentJob job, CancellationToken ct) => CoderFollowUp.IsReview(job)
+        ? Task.FromResult(AgentResult.Success("Follow-ups on review need the coding agent, which needs a model. " + CoderAgentKind.TurnOn))
+        : plans.RunAsync(job, ct);
 }

@@ -215,7 +215,8 @@ public sealed partial class FakeGitHub : FakeServer
                     ["id"] = 9000 + number, ["node_id"] = "PR_" + number, ["number"] = number, ["state"] = "open", ["title"] = body["title"]?.GetValue<string>(),
                     ["body"] = body["body"]?.GetValue<string>(), ["html_url"] = $"https://github.example/{Repository}/pull/{number}",
                     ["url"] = $"https://api.github.example/repos/{Repository}/pulls/{number}", ["user"] = User("agentfactory"),
-                    ["head"] = new JsonObject { ["label"] = $"{Repository.Split('/')[0]}:{head}", ["ref"] = head, ["sha"] = headSha },
+                    ["head"] = new JsonObject { ["label"] = $"{Repository.Split('/')[0]}:{head}", ["ref"] = head, ["sha"] = headSha,
+                        ["repo"] = new JsonObject { ["id"] = 1, ["name"] = Repository.Split('/')[1], ["full_name"] = Repository } },
                     ["base"] = new JsonObject { ["label"] = $"{Repository.Split('/')[0]}:{baseRef}", ["ref"] = baseRef, ["sha"] = "" },
                     ["created_at"] = "2024-01-01T00:00:00Z", ["updated_at"] = "2024-01-01T00:00:00Z",
                     ["draft"] = body["draft"]?.GetValue<bool>() ?? false,
@@ -247,6 +248,7 @@ public sealed partial class FakeGitHub : FakeServer
             return Json(comment, 201);
         });
         MapEdits(app, api);
+        MapFollowUps(api);
     }
 
     /// <summary>Octokit labels its JSON bodies application/x-www-form-urlencoded, and GitHub reads them as JSON anyway; so does this fake.</summary>
