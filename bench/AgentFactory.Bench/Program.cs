@@ -16,6 +16,7 @@ using Microsoft.Extensions.Hosting;
 //   throughput: enqueue N jobs, start K orchestrators, time until all N are completed (claim → run → complete).
 //   prefill:    migrate and --prefill only, then exit (a history-laden database for the ingest growth run).
 //   store:      7 KB deliveries straight into the store in batches (the ingest write path without HTTP).
+//   coder:      the coding agent's model runtime against a scripted model: the service's own time per turn and memory per job (CoderBench.cs).
 //   latency:    one orchestrator idle; enqueue one job at a time, time from before EnqueueAsync to the agent's start.
 // Prints one JSON object on stdout. Usage:
 //   AgentFactory.Bench --mode throughput|latency [--database-url URL | --data-dir DIR] [--jobs N]
@@ -24,6 +25,11 @@ using Microsoft.Extensions.Hosting;
 //   ingest does), so the claim runs its per-key checks; 0 (the default) is the keyless queue.
 var opts = Args.Parse(args);
 var mode = opts.Get("mode", "throughput");
+if (mode == "coder")
+{
+    await CoderBench.RunAsync(opts.Get);
+    return 0;
+}
 var jobs = int.Parse(opts.Get("jobs", "20000"));
 var orchestrators = int.Parse(opts.Get("orchestrators", "1"));
 var concurrency = int.Parse(opts.Get("concurrency", "64"));
