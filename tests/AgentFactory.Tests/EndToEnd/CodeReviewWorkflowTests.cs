@@ -100,7 +100,13 @@ public sealed class CodeReviewWorkflowTests : IAsyncLifetime
         var review = Assert.Single(_world.GitHub.Reviews);
         Assert.Equal("COMMENT", review["event"]!.GetValue<string>());
         Assert.Equal(head, review["commit_id"]!.GetValue<string>());
-        Assert.Contains("Possible secret", review["body"]!.GetValue<string>(), StringComparison.Ordinal);
+        // The checks' line findings are inline comments now (issue 14 item 4), on the lines they are about.
+        var comments = _world.GitHub.ReviewComments(2);
+        Assert.Contains(comments, c => c["path"]!.GetValue<string>() == "src/config.js" && c["line"]!.GetValue<int>() == 2
+            && c["body"]!.GetValue<string>().Contains("(Possible secret): possible GitHub token", StringComparison.Ordinal));
+        Assert.Contains(comments, c => c["path"]!.GetValue<string>() == "src/merge.txt" && c["line"]!.GetValue<int>() == 2);
+        Assert.DoesNotContain(LeakedToken, review["body"]!.GetValue<string>() + string.Concat(comments.Select(c => c["body"]!.GetValue<string>())), StringComparison.Ordinal);
+        Assert.Contains("2 inline comments on the changed lines", review["body"]!.GetValue<string>(), StringComparison.Ordinal);
         Assert.Empty(_world.GitHub.CommitComments);
     }
 

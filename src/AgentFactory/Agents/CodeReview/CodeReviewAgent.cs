@@ -6,22 +6,6 @@ using Octokit;
 
 namespace AgentFactory.Agents.CodeReview;
 
-/// <summary>Settings of a "code_review" agent in the routing file.</summary>
-public sealed class CodeReviewSettings
-{
-    /// <summary>Ask the LLM for the review when one is configured (LLM_MODEL); the automated checks are always added.</summary>
-    public bool UseLlm { get; set; } = true;
-
-    /// <summary>Check out the commit in a worktree to measure the changed files' sizes.</summary>
-    public bool Checkout { get; set; }
-
-    public int LargeFileChangeLines { get; set; } = 500;
-    public int LargeDiffLines { get; set; } = 2000;
-    public long LargeFileBytes { get; set; } = 1_000_000;
-
-    internal ReviewLimits Limits => new(LargeFileChangeLines, LargeDiffLines, LargeFileBytes);
-}
-
 /// <summary>
 /// The guide's Example 1. A push: the diff of before...after (or of the one commit that created the
 /// branch) is reviewed and the review posted as a comment on the pushed commit. A pull request: its
@@ -70,11 +54,12 @@ public sealed partial class CodeReviewAgent(string name, CodeReviewSettings sett
         var changes = await WithSizesAsync([.. files.Select(f => new FileChange(f.Filename, f.Status, f.Additions, f.Deletions, f.Patch))], after, job, ct);
         var title = $"push to {branch} ({range}, {messages.Count} commit{(messages.Count == 1 ? "" : "s")})";
         var review = await writer.WriteAsync(job, title, repo.FullName, messages, changes, settings, ct);
+        var findings = review.AllFindings.Count;
 
         var comment = await repo.CallAsync("posting the review as a commit comment",
-            c => c.Repository.Comment.Create(repo.Owner, repo.Name, after, new NewCommitComment(review.Body)), ct);
-        LogPosted(log, repo.FullName, range, review.Findings);
-        return AgentResult.Success($"Reviewed {range} of {repo.FullName} ({changes.Count} files, {review.Findings} findings, {review.Author}); commit comment {comment.HtmlUrl}");
+            c => c.Repository.Comment.Create(repo.Owner, repo.Name, after, new NewCommitComment(ReviewBody.CommitComment(review, settings.Limits))), ct);
+        LogPosted(log, repo.FullName, range, findings);
+        return AgentResult.Success($"Reviewed {range} of {repo.FullName} ({changes.Count} files, {findings} findings, {review.Author}); commit comment {comment.HtmlUrl}");
     }
 
     private async Task<AgentResult> ReviewPullRequestAsync(AgentJob job, CancellationToken ct)
@@ -82,18 +67,35 @@ public sealed partial class CodeReviewAgent(string name, CodeReviewSettings sett
         if (!int.TryParse(job.PayloadString("pull_request.number"), out var number))
             throw new PermanentAgentException("The pull_request payload has no pull_request.number.");
         var head = job.PayloadString("pull_request.head.sha");
-        if (head is not null) GitTarget.Commit(head, "pull_request.head.sha");
+        if (head is not null) head = GitTarget.Commit(head, "pull_request.head.sha").Name;
         var repo = await github.ForJobAsync(job, Name, ct);
         var files = await repo.CallAsync($"listing the files of pull request #{number}", c => c.PullRequest.Files(repo.Owner, repo.Name, number), ct);
-        var changes = await WithSizesAsync([.. files.Select(f => new FileChange(f.FileName, f.Status, f.Additions, f.Deletions, f.Patch))], head, job, ct);
+        var pullFiles = files.Select(f => new FileChange(f.FileName, f.Status, f.Additions, f.Deletions, f.Patch)).ToList();
+        var history = await PullRequestReviewer.HistoryAsync(repo, number, github.Settings.ServiceLogins, ct);
+        if (head is not null && string.Equals(history.ReviewedSha, head, StringComparison.OrdinalIgnoreCase))
+            return AgentResult.Success($"Pull request #{number} of {repo.FullName}: {head[..7]} was already reviewed; nothing new to review.");
+
         var title = $"pull request #{number}: {job.PayloadString("pull_request.title") ?? ""}".TrimEnd(' ', ':');
         var description = job.PayloadString("pull_request.body");
-        var review = await writer.WriteAsync(job, title, repo.FullName, description is null ? [] : [description], changes, settings, ct);
+        IReadOnlyList<FileChange> changes = pullFiles;
+        IReadOnlyList<string> messages = description is null ? [] : [description];
+        string? range = null;
+        if (history.ReviewedSha is { } reviewed && head is not null && await PullRequestReviewer.SinceAsync(repo, reviewed, head, ct) is { } since)
+        {
+            changes = [.. since.Files.Select(f => new FileChange(f.Filename, f.Status, f.Additions, f.Deletions, f.Patch))];
+            messages = [.. messages, .. since.Messages];
+            range = $"{Short(reviewed)}...{Short(head)}, {since.Messages.Count} commit{(since.Messages.Count == 1 ? "" : "s")}";
+        }
+        changes = await WithSizesAsync(changes, head, job, ct);
+        var review = await writer.WriteAsync(job, title, repo.FullName, messages, changes, settings, ct);
 
-        var posted = await repo.CallAsync($"posting the review on pull request #{number}", c => c.PullRequest.Review.Create(repo.Owner, repo.Name, number,
-            new PullRequestReviewCreate { Body = review.Body, Event = PullRequestReviewEvent.Comment, CommitId = head }), ct);
-        LogPosted(log, repo.FullName, $"#{number}", review.Findings);
-        return AgentResult.Success($"Reviewed pull request #{number} of {repo.FullName} ({changes.Count} files, {review.Findings} findings, {review.Author}); review {posted.HtmlUrl}");
+        var plan = InlineComments.Plan(review.AllFindings, pullFiles, history.Comments);
+        var caveat = history.Trusted ? null : "Set GITHUB_SERVICE_LOGIN to the service's account to review only new commits on each push and never repeat a finding.";
+        var body = ReviewBody.PullRequest(review, plan.Elsewhere, plan.Inline.Count, plan.Repeated, range, head, settings.Limits, caveat);
+        var posted = await PullRequestReviewer.PostAsync(repo, number, head, body, plan, ct);
+        LogPosted(log, repo.FullName, $"#{number}", plan.Inline.Count + plan.Elsewhere.Count);
+        return AgentResult.Success($"Reviewed pull request #{number} of {repo.FullName} ({(range is null ? "" : range + ", ")}{changes.Count} files, " +
+            $"{plan.Inline.Count} inline comments, {plan.Elsewhere.Count} findings in the summary, {plan.Repeated} already posted, {review.NotReviewed.Count} files not reviewed, {review.Author}); review {posted.HtmlUrl}");
     }
 
     /// <summary>With checkout on, each changed file's size at the commit, from a private worktree.</summary>

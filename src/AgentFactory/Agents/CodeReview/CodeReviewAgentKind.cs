@@ -12,8 +12,7 @@ public sealed class CodeReviewAgentKind(GitHubClients github, RepositorySources 
     public IAgent Create(string name, JsonElement settings)
     {
         var parsed = AgentSettings.Parse<CodeReviewSettings>(name, settings);
-        if (parsed.LargeFileChangeLines < 1 || parsed.LargeDiffLines < 1 || parsed.LargeFileBytes < 1)
-            throw new AgentConfigurationException($"agents.{name}: largeFileChangeLines, largeDiffLines and largeFileBytes must be positive.");
+        if (parsed.Problem(name) is { } problem) throw new AgentConfigurationException(problem);
         return new CodeReviewAgent(name, parsed, github, sources, writer, worktrees, log);
     }
 }

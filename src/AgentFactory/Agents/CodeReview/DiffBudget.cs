@@ -21,11 +21,40 @@ public sealed record BudgetedDiff(string Text, IReadOnlyList<string> Truncated, 
 
 /// <summary>
 /// Fits a diff into a character budget (the prompt's token budget × ~4 characters per token), file
-/// by file in GitHub's order: whole files while they fit, then the head of the next one, and the
-/// rest are named but left out. Pure.
+/// by file in the order given (<see cref="Rank"/> first for the review's order): whole files while
+/// they fit, then the head of the next one, and the rest are named but left out. Pure.
 /// </summary>
 public static class DiffBudget
 {
+    private static readonly string[] GeneratedNames =
+    [
+        "package-lock.json", "yarn.lock", "pnpm-lock.yaml", "npm-shrinkwrap.json", "composer.lock", "gemfile.lock", "cargo.lock",
+        "poetry.lock", "pipfile.lock", "go.sum", "packages.lock.json", "flake.lock", "mix.lock", "pubspec.lock", "podfile.lock", "uv.lock",
+    ];
+
+    private static readonly string[] GeneratedParts = ["/vendor/", "/node_modules/", "/dist/", "/generated/", "/__snapshots__/", "/third_party/"];
+
+    private static readonly string[] GeneratedEndings = [".min.js", ".min.css", ".map", ".lock", ".snap", ".designer.cs", ".g.cs", ".pb.go", "_pb2.py", ".svg"];
+
+    /// <summary>
+    /// The order files are reviewed in when not all fit: source and docs first, then removed files
+    /// (nothing on the new side to comment on), then files without a text diff, then lock, vendored,
+    /// minified and generated files; within each, the smaller change first, so one huge file cannot
+    /// crowd out many small ones.
+    /// </summary>
+    public static IReadOnlyList<FileChange> Rank(IReadOnlyList<FileChange> files) =>
+        [.. files.OrderBy(Tier).ThenBy(f => f.Changes).ThenBy(f => f.Path, StringComparer.Ordinal)];
+
+    public static bool IsGenerated(string path)
+    {
+        var lower = "/" + path.ToLowerInvariant();
+        var name = lower[(lower.LastIndexOf('/') + 1)..];
+        return GeneratedNames.Contains(name) || GeneratedParts.Any(p => lower.Contains(p, StringComparison.Ordinal))
+            || GeneratedEndings.Any(e => name.EndsWith(e, StringComparison.Ordinal));
+    }
+
+    private static int Tier(FileChange f) => IsGenerated(f.Path) ? 3 : f.Patch is null ? 2 : f.Status == "removed" ? 1 : 0;
+
     /// <summary>A cut file keeps at least this much, or it is left out instead: a few lines of a hunk help nobody.</summary>
     public const int MinUsefulChars = 400;
 

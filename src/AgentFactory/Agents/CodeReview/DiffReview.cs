@@ -119,18 +119,7 @@ public static partial class DiffReview
 
     public static string ToMarkdown(IReadOnlyList<FileChange> files, IReadOnlyList<Finding> findings, ReviewLimits limits)
     {
-        var md = new StringBuilder();
-        md.Append(CultureInfo.InvariantCulture, $"**{files.Count} file{(files.Count == 1 ? "" : "s")} changed**, +{files.Sum(f => f.Additions)} −{files.Sum(f => f.Deletions)}\n\n");
-        if (files.Count > 0)
-        {
-            md.Append("| File | Change | + | − |\n|---|---|--:|--:|\n");
-            foreach (var f in files.Take(limits.MaxTableRows))
-                md.Append(CultureInfo.InvariantCulture, $"| {Code(f.Path)} | {f.Status} | {f.Additions} | {f.Deletions} |\n");
-            var rest = files.Skip(limits.MaxTableRows).ToList();
-            if (rest.Count > 0)
-                md.Append(CultureInfo.InvariantCulture, $"| … {rest.Count} more | | {rest.Sum(f => f.Additions)} | {rest.Sum(f => f.Deletions)} |\n");
-            md.Append('\n');
-        }
+        var md = new StringBuilder(FileTable(files, limits));
         if (findings.Count == 0)
         {
             md.Append("No likely secrets, merge-conflict markers or oversized changes found.\n");
@@ -145,6 +134,24 @@ public static partial class DiffReview
         return md.ToString();
     }
 
+    /// <summary>"N files changed, +a −d" and the table of files (the first <see cref="ReviewLimits.MaxTableRows"/>).</summary>
+    public static string FileTable(IReadOnlyList<FileChange> files, ReviewLimits limits)
+    {
+        var md = new StringBuilder();
+        md.Append(CultureInfo.InvariantCulture, $"**{files.Count} file{(files.Count == 1 ? "" : "s")} changed**, +{files.Sum(f => f.Additions)} −{files.Sum(f => f.Deletions)}\n\n");
+        if (files.Count > 0)
+        {
+            md.Append("| File | Change | + | − |\n|---|---|--:|--:|\n");
+            foreach (var f in files.Take(limits.MaxTableRows))
+                md.Append(CultureInfo.InvariantCulture, $"| {Code(f.Path)} | {f.Status} | {f.Additions} | {f.Deletions} |\n");
+            var rest = files.Skip(limits.MaxTableRows).ToList();
+            if (rest.Count > 0)
+                md.Append(CultureInfo.InvariantCulture, $"| … {rest.Count} more | | {rest.Sum(f => f.Additions)} | {rest.Sum(f => f.Deletions)} |\n");
+            md.Append('\n');
+        }
+        return md.ToString();
+    }
+
     private static string Icon(FindingKind kind) => kind switch
     {
         FindingKind.Secret => "🔐",
@@ -153,7 +160,7 @@ public static partial class DiffReview
         _ => "📦",
     };
 
-    private static string Title(FindingKind kind) => kind switch
+    public static string Title(FindingKind kind) => kind switch
     {
         FindingKind.Secret => "Possible secret",
         FindingKind.ConflictMarker => "Merge-conflict marker",
@@ -163,7 +170,7 @@ public static partial class DiffReview
         _ => "Not checked",
     };
 
-    private static string Code(string text) => "`" + text.Replace('`', '\'') + "`";
+    public static string Code(string text) => "`" + text.Replace('`', '\'') + "`";
 
     private static string Megabytes(long bytes) => (bytes / 1_000_000.0).ToString("0.0", CultureInfo.InvariantCulture);
 

@@ -175,21 +175,6 @@ public sealed partial class FakeGitHub : FakeServer
             return Json(GitDiffFiles.Between(GitDirectory, range.Base, range.Head));
         });
 
-        api.MapPost("/repos/{owner}/{repo}/pulls/{number:int}/reviews", async (int number, HttpRequest request) =>
-        {
-            var body = await BodyOf(request);
-            var id = Interlocked.Increment(ref _nextId);
-            var review = new JsonObject
-            {
-                ["id"] = id, ["node_id"] = "PRR_" + id, ["user"] = User("agentfactory"), ["body"] = body["body"]?.GetValue<string>(),
-                ["event"] = body["event"]?.GetValue<string>(), ["state"] = "COMMENTED", ["commit_id"] = body["commit_id"]?.GetValue<string>(),
-                ["html_url"] = $"https://github.example/{Repository}/pull/{number}#pullrequestreview-{id}",
-                ["pull_request_url"] = $"https://api.github.example/repos/{Repository}/pulls/{number}", ["submitted_at"] = "2024-01-01T00:00:00Z",
-            };
-            Reviews.Enqueue(review);
-            return Json(review);
-        });
-
         api.MapGet("/repos/{owner}/{repo}/pulls", (string? state, string? head) =>
         {
             lock (_pulls)
@@ -249,6 +234,7 @@ public sealed partial class FakeGitHub : FakeServer
         });
         MapEdits(app, api);
         MapFollowUps(api);
+        MapReviews(api);
     }
 
     /// <summary>Octokit labels its JSON bodies application/x-www-form-urlencoded, and GitHub reads them as JSON anyway; so does this fake.</summary>

@@ -1,0 +1,32 @@
+namespace AgentFactory.Agents.CodeReview;
+
+/// <summary>Settings of a "code_review" agent in the routing file.</summary>
+public sealed class CodeReviewSettings
+{
+    /// <summary>Ask the LLM for the review when one is configured (LLM_MODEL); the automated checks are always added.</summary>
+    public bool UseLlm { get; set; } = true;
+
+    /// <summary>Check out the commit in a worktree to measure the changed files' sizes.</summary>
+    public bool Checkout { get; set; }
+
+    public int LargeFileChangeLines { get; set; } = 500;
+    public int LargeDiffLines { get; set; } = 2000;
+    public long LargeFileBytes { get; set; } = 1_000_000;
+
+    /// <summary>"info" (everything, the default), "warning" or "error": findings below it are not posted.</summary>
+    public string MinSeverity { get; set; } = "info";
+
+    internal ReviewLimits Limits => new(LargeFileChangeLines, LargeDiffLines, LargeFileBytes);
+
+    internal ReviewSeverity Threshold => ReviewSeverities.Parse(MinSeverity) is { } s && MinSeverity.Trim().ToLowerInvariant() is "info" or "warning" or "error" ? s : ReviewSeverity.Info;
+
+    /// <summary>What is wrong with the settings, in the routing file's terms, or null.</summary>
+    internal string? Problem(string agent)
+    {
+        if (LargeFileChangeLines < 1 || LargeDiffLines < 1 || LargeFileBytes < 1)
+            return $"agents.{agent}: largeFileChangeLines, largeDiffLines and largeFileBytes must be positive.";
+        if (MinSeverity?.Trim().ToLowerInvariant() is not ("info" or "warning" or "error"))
+            return $"agents.{agent}.minSeverity is \"{MinSeverity}\"; use {ReviewSeverities.Accepted} (findings below it are not posted).";
+        return null;
+    }
+}
