@@ -21,14 +21,20 @@ public static class ResourceTrend
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return null; } // it just died
     }
 
-    /// <summary>Means of the first and the last third of the samples (memory) and their maxima (descriptors).</summary>
+    /// <summary>
+    /// Means of the first and the last third of the samples (memory) and their medians (descriptors: the
+    /// pipes of the agents running at a sample come and go; a leak raises the median).
+    /// </summary>
     public static (double RssFirst, double RssLast, int FdFirst, int FdLast) Thirds(IReadOnlyList<ResourceSample> samples)
     {
+        if (samples.Count == 0) return (0, 0, 0, 0);
         var third = Math.Max(1, samples.Count / 3);
         var first = samples.Take(third).ToList();
         var last = samples.Skip(samples.Count - third).ToList();
-        return (first.Average(s => s.RssMb), last.Average(s => s.RssMb), first.Max(s => s.Fds), last.Max(s => s.Fds));
+        return (first.Average(s => s.RssMb), last.Average(s => s.RssMb), Median(first), Median(last));
     }
+
+    private static int Median(List<ResourceSample> samples) => samples.Select(s => s.Fds).Order().ElementAt(samples.Count / 2);
 }
 
 /// <summary>

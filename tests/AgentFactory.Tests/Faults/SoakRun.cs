@@ -91,9 +91,11 @@ public sealed class SoakRun(SoakWorld world, Dictionary<string, string> env, Soa
 
     private async Task<ServiceProcess> KillAndRestartAsync(ServiceProcess service)
     {
-        // Aim at a moment agents are running, so the kill has processes to orphan and worktrees to leave.
+        // Aim at a moment agents are running, so the kill has processes to orphan; every other kill at a
+        // deploy holding its worktree, so it has one to leave.
         var aim = Stopwatch.StartNew();
-        while (HostScan.With(world.Marker).Count == 0 && !service.HasExited && aim.Elapsed < TimeSpan.FromSeconds(30)) await Task.Delay(20);
+        bool Aimed() => HostScan.With(world.Marker).Count > 0 && (Kills.Count % 2 == 1 || world.Worktrees().Count > 0);
+        while (!Aimed() && !service.HasExited && aim.Elapsed < TimeSpan.FromSeconds(30)) await Task.Delay(10);
         if (service.HasExited) Crash(service);
         var agents = HostScan.With(world.Marker).Count;
         Alarms.AddRange(service.Alarms);

@@ -87,7 +87,7 @@ public sealed class SoakTests
             $"{reruns.Count} jobs re-run after a kill ({rerunsNotInFlight.Count} not in flight at a kill; {run.InFlightAtKills.Count} were); " +
             $"orphan agent processes {orphans} (after each kill: {string.Join("/", run.Kills.Select(k => k.Orphans.Count))}, at the end: {run.OrphansAtEnd.Count}); " +
             $"worktrees left by the kills {string.Join("/", run.Kills.Select(k => k.WorktreesLeft))}, not swept by the restart {run.Kills.Sum(k => k.WorktreesNotSwept)}; at the end {worktreesLeft} on disk, {registered} in git worktree list, {scratchLeft} scratch directories; " +
-            $"RSS {F(rssFirst)} MB → {F(rssLast)} MB, open FDs {fdFirst} → {fdLast} (first vs last third of the final {(run.Elapsed - run.FinalLifeStart).TotalMinutes:0.0} min life, {final.Count} samples after warm-up; peak RSS {F(run.Samples.Max(s => s.RssMb))} MB over all lives); " +
+            $"RSS {F(rssFirst)} MB → {F(rssLast)} MB, open FDs (median) {fdFirst} → {fdLast}, peak {run.Samples.Where(x => x.Life == run.Lives).Max(x => x.Fds)} (RSS mean, first vs last third of the final {(run.Elapsed - run.FinalLifeStart).TotalMinutes:0.0} min life, {final.Count} samples after warm-up; peak RSS {F(run.Samples.Max(s => s.RssMb))} MB over all lives); " +
             $"git sync: {world.CommitsPushed} upstream commits pulled, clone at origin's head");
 
         Assert.Empty(run.Crashes);
@@ -111,7 +111,8 @@ public sealed class SoakTests
         Assert.Equal(0, registered);
         Assert.Equal(0, scratchLeft);
         Assert.True(final.Count >= 6, $"only {final.Count} samples in the final life");
-        // Flat: a leak of even one descriptor or a few KB per job would grow with the thousands of jobs.
+        // Flat: a leak of even one descriptor or a few KB per job would grow with the thousands of jobs
+        // (before the fix in ProcessLauncher, two pipes per program stayed open until the next GC).
         Assert.True(rssLast <= rssFirst * 1.25 + 16, $"RSS grew from {F(rssFirst)} MB to {F(rssLast)} MB over the final life");
         Assert.True(fdLast <= fdFirst + 10, $"open file descriptors grew from {fdFirst} to {fdLast} over the final life");
     }
