@@ -5,8 +5,6 @@ using System.Net;
 using System.Text;
 using AgentFactory.Ingest;
 using AgentFactory.Tests.Support;
-using Microsoft.Data.Sqlite;
-using Npgsql;
 
 namespace AgentFactory.Tests.Faults;
 
