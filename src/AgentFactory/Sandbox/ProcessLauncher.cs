@@ -56,7 +56,18 @@ internal static partial class ProcessLauncher
 
         using var process = new Process { StartInfo = psi };
         await StartOnSpawnerAsync(process);
+        try
+        {
+            return await SuperviseAsync(process, launch, kill, wallClock, time, ct);
+        }
+        finally
+        {
+            ClosePipes(process);
+        }
+    }
 
+    private static async Task<LaunchOutcome> SuperviseAsync(Process process, Launch launch, Action<Process> kill, TimeSpan wallClock, TimeProvider time, CancellationToken ct)
+    {
         var tail = new TailBuffer(launch.MaxOutputBytes);
         var stdout = PumpAsync(process.StandardOutput.BaseStream, tail, launch.StdoutLines is { } each ? new OutputLines(each) : null);
         var stderr = PumpAsync(process.StandardError.BaseStream, tail, null);
@@ -80,6 +91,21 @@ internal static partial class ProcessLauncher
         await DrainAsync(stdout, stderr);
         await process.WaitForExitAsync(CancellationToken.None);
         return new LaunchOutcome(process.ExitCode, tail.ToString(), tail.Total, timedOut);
+    }
+
+    /// <summary>
+    /// Closes this side of the child's stdin, stdout and stderr pipes now. Process.Dispose does not:
+    /// it leaves them to the finalizer, so every git sync and every agent run kept two descriptors open
+    /// until the next garbage collection (found by the soak: hundreds open on an idle service).
+    /// </summary>
+    private static void ClosePipes(Process process)
+    {
+        foreach (var close in new Action[] { () => process.StandardInput.Dispose(), () => process.StandardOutput.Dispose(), () => process.StandardError.Dispose() })
+        {
+            try { close(); }
+            catch (InvalidOperationException) { /* not redirected */ }
+            catch (IOException) { /* stdin's pending bytes could not be flushed: the program is gone */ }
+        }
     }
 
     /// <summary>Sends SIGKILL to one process (positive id) or a process group (negative id); gone is fine.</summary>

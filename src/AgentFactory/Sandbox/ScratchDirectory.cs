@@ -3,33 +3,88 @@ namespace AgentFactory.Sandbox;
 /// <summary>
 /// A job's own empty, private directory under the data directory (data/work/job-N-…, mode 0700): the one
 /// place a command agent's processes may write, removed when the attempt ends, also on failure.
+/// While it exists its attempt holds an exclusive lock on "&lt;path&gt;.lock" (as worktrees do): the
+/// kernel drops the lock when the process dies, so <see cref="Sweep"/> at start removes the
+/// directories a killed service left and never a live job's of another instance sharing the data directory.
 /// </summary>
 public sealed class ScratchDirectory : IDisposable
 {
-    private ScratchDirectory(string path) => Path = path;
+    private const UnixFileMode Private = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+    private readonly FileStream? _claim;
+
+    private ScratchDirectory(string path, FileStream? claim) => (Path, _claim) = (path, claim);
 
     public string Path { get; }
 
     public static ScratchDirectory Create(string dataDirectory, long jobId)
     {
-        var root = System.IO.Path.Combine(dataDirectory, "work");
-        var mode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+        var root = Root(dataDirectory);
         if (OperatingSystem.IsWindows()) Directory.CreateDirectory(root);
         else
         {
-            Directory.CreateDirectory(root, mode);
-            File.SetUnixFileMode(root, mode);
+            Directory.CreateDirectory(root, Private);
+            File.SetUnixFileMode(root, Private);
         }
         var path = System.IO.Path.Combine(root, $"job-{jobId}-{Guid.NewGuid().ToString("N")[..8]}");
+        var claim = Claim(path); // a fresh name: held before the directory exists, so a sweep never takes it
         if (OperatingSystem.IsWindows()) Directory.CreateDirectory(path);
-        else Directory.CreateDirectory(path, mode);
-        return new ScratchDirectory(path);
+        else Directory.CreateDirectory(path, Private);
+        return new ScratchDirectory(path, claim);
+    }
+
+    /// <summary>Removes the scratch directories no live process holds (left by a killed service); returns how many.</summary>
+    public static int Sweep(string dataDirectory)
+    {
+        var root = Root(dataDirectory);
+        if (!Directory.Exists(root)) return 0;
+        var removed = 0;
+        foreach (var dir in Directory.GetDirectories(root))
+        {
+            if (Claim(dir) is not { } claim) continue; // a live attempt's
+            if (Delete(dir)) removed++;
+            Release(dir, claim);
+        }
+        foreach (var lockFile in Directory.GetFiles(root, "*.lock"))
+        {
+            var dir = lockFile[..^".lock".Length];
+            if (!Directory.Exists(dir) && Claim(dir) is { } claim) Release(dir, claim);
+        }
+        return removed;
     }
 
     public void Dispose()
     {
-        try { Directory.Delete(Path, recursive: true); }
+        Delete(Path);
+        if (_claim is not null) Release(Path, _claim);
+    }
+
+    private static string Root(string dataDirectory) => System.IO.Path.Combine(dataDirectory, "work");
+
+    private static bool Delete(string path)
+    {
+        try
+        {
+            if (Directory.Exists(path)) Directory.Delete(path, recursive: true);
+            return true;
+        }
+        catch (IOException) { return false; }
+        catch (UnauthorizedAccessException) { return false; }
+    }
+
+    /// <summary>An exclusive lock (flock, through FileShare.None) on "&lt;path&gt;.lock"; null when another process holds it.</summary>
+    private static FileStream? Claim(string path)
+    {
+        var options = new FileStreamOptions { Mode = FileMode.OpenOrCreate, Access = FileAccess.ReadWrite, Share = FileShare.None };
+        if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        try { return new FileStream(path + ".lock", options); }
+        catch (IOException) { return null; }
+    }
+
+    private static void Release(string path, FileStream claim)
+    {
+        try { File.Delete(path + ".lock"); }
         catch (IOException) { }
         catch (UnauthorizedAccessException) { }
+        claim.Dispose();
     }
 }

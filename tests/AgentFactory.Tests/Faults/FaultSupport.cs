@@ -5,8 +5,6 @@ using System.Net;
 using System.Text;
 using AgentFactory.Ingest;
 using AgentFactory.Tests.Support;
-using Microsoft.Data.Sqlite;
-using Npgsql;
 
 namespace AgentFactory.Tests.Faults;
 
@@ -62,6 +60,7 @@ public sealed class ServiceProcess : IDisposable
     private readonly Queue<string> _tail = new();
     private readonly SemaphoreSlim _lines = new(0);
     private readonly ConcurrentBag<string> _marks = [];
+    private readonly ConcurrentQueue<string> _alarms = new();
 
     private ServiceProcess(Process process, string name, Uri? url)
     {
@@ -103,6 +102,8 @@ public sealed class ServiceProcess : IDisposable
             _tail.Enqueue(line);
             while (_tail.Count > 200) _tail.Dequeue();
         }
+        if (line.Contains("Unhandled exception", StringComparison.Ordinal) || line.Contains(" crit: ", StringComparison.Ordinal) || line.Contains(" fail: ", StringComparison.Ordinal))
+            if (_alarms.Count < 1_000) _alarms.Enqueue(line);
         if (line.Contains("Now listening", StringComparison.Ordinal) || line.Contains("Orchestrator", StringComparison.OrdinalIgnoreCase)) _marks.Add(line);
         _lines.Release();
     }
@@ -127,6 +128,21 @@ public sealed class ServiceProcess : IDisposable
             if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
                 return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024.0;
         return 0;
+    }
+
+    /// <summary>Every line the process logged at error or critical level, or that reports an unhandled exception (the first 1,000).</summary>
+    public IReadOnlyList<string> Alarms => [.. _alarms];
+
+    public int? ExitCode => _process.HasExited ? _process.ExitCode : null;
+
+    /// <summary>SIGTERM, as a process manager stops the service; waits (bounded) and returns the exit code, or null if it did not exit.</summary>
+    public async Task<int?> TerminateAsync(TimeSpan within)
+    {
+        using (var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(CultureInfo.InvariantCulture)])) await kill.WaitForExitAsync();
+        using var deadline = new CancellationTokenSource(within);
+        try { await _process.WaitForExitAsync(deadline.Token); }
+        catch (OperationCanceledException) { return null; }
+        return _process.ExitCode;
     }
 
     /// <summary>SIGKILL: no drain, no hand-back, nothing flushed that was not committed.</summary>
@@ -244,56 +260,4 @@ public static class FaultEnv
         if (databaseUrl is not null) env["DATABASE_URL"] = databaseUrl;
         return env;
     }
-}
-
-/// <summary>Reads what the database holds, straight from the tables (the same on both stores).</summary>
-public sealed class StoredDeliveries(string? postgres, string? sqliteFile)
-{
-    public static StoredDeliveries Sqlite(string file) => new(null, file);
-    public static StoredDeliveries Postgres(string connectionString) => new(connectionString, null);
-
-    /// <summary>delivery id → (jobs, completed jobs) for every stored push delivery.</summary>
-    public async Task<Dictionary<string, (long Jobs, long Completed)>> ReadAsync()
-    {
-        const string sql = """
-            SELECT e.delivery_id, COUNT(j.id), SUM(CASE WHEN j.status = 'completed' THEN 1 ELSE 0 END)
-            FROM webhook_events e LEFT JOIN agent_jobs j ON j.event_id = e.id
-            WHERE e.event_type = 'push' GROUP BY e.delivery_id
-            """;
-        var result = new Dictionary<string, (long, long)>();
-        await using var conn = Open();
-        await conn.OpenAsync();
-        await using var cmd = conn.CreateCommand();
-        cmd.CommandText = sql;
-        await using var reader = await cmd.ExecuteReaderAsync();
-        while (await reader.ReadAsync())
-            result[reader.GetString(0)] = (Convert.ToInt64(reader.GetValue(1), CultureInfo.InvariantCulture), reader.IsDBNull(2) ? 0 : Convert.ToInt64(reader.GetValue(2), CultureInfo.InvariantCulture));
-        return result;
-    }
-
-    /// <summary>Completed jobs, counted on the status index: cheap enough to poll while the service writes.</summary>
-    public async Task<long> CountCompletedAsync()
-    {
-        await using var conn = Open();
-        await conn.OpenAsync();
-        await using var cmd = conn.CreateCommand();
-        cmd.CommandText = "SELECT COUNT(*) FROM agent_jobs WHERE status = 'completed'";
-        return Convert.ToInt64(await cmd.ExecuteScalarAsync(), CultureInfo.InvariantCulture);
-    }
-
-    public async Task<Dictionary<string, long>> CountJobsByStatusAsync()
-    {
-        var result = new Dictionary<string, long>();
-        await using var conn = Open();
-        await conn.OpenAsync();
-        await using var cmd = conn.CreateCommand();
-        cmd.CommandText = "SELECT status, COUNT(*) FROM agent_jobs GROUP BY status";
-        await using var reader = await cmd.ExecuteReaderAsync();
-        while (await reader.ReadAsync()) result[reader.GetString(0)] = Convert.ToInt64(reader.GetValue(1), CultureInfo.InvariantCulture);
-        return result;
-    }
-
-    private System.Data.Common.DbConnection Open() => postgres is not null
-        ? new NpgsqlConnection(postgres)
-        : new SqliteConnection($"Data Source={sqliteFile};Pooling=False");
 }
