@@ -9,14 +9,14 @@ namespace AgentFactory.Tests.Support.Fakes;
 /// <summary>The fake's side of follow-ups on review: one pull request, a review's comments, and the replies posted to them.</summary>
 public sealed partial class FakeGitHub
 {
-    private readonly ConcurrentDictionary<long, JsonArray> _reviewComments = new();
+    private readonly ConcurrentDictionary<long, JsonArray> _followUpComments = new();
 
     /// <summary>Every reply to a review comment, as (comment replied to, body).</summary>
     public ConcurrentQueue<(long InReplyTo, string Body)> Replies { get; } = new();
 
     /// <summary>Review <paramref name="reviewId"/> has these comments: (id, path, body).</summary>
     public void AddReviewComments(long reviewId, params (long Id, string Path, string Body)[] comments) =>
-        _reviewComments[reviewId] = new JsonArray([.. comments.Select(c => (JsonNode)new JsonObject
+        _followUpComments[reviewId] = new JsonArray([.. comments.Select(c => (JsonNode)new JsonObject
         {
             ["id"] = c.Id, ["node_id"] = "RC_" + c.Id, ["path"] = c.Path, ["body"] = c.Body, ["position"] = 1, ["original_position"] = 1,
             ["diff_hunk"] = "@@ -1,2 +1,2 @@\n def add(a, b):\n-    return a - b\n+    return a + b", ["commit_id"] = "", ["original_commit_id"] = "",
@@ -33,7 +33,7 @@ public sealed partial class FakeGitHub
         });
 
         api.MapGet("/repos/{owner}/{repo}/pulls/{number:int}/reviews/{review:long}/comments", (long review) =>
-            Json(_reviewComments.TryGetValue(review, out var list) ? list.DeepClone() : new JsonArray()));
+            Json(_followUpComments.TryGetValue(review, out var list) ? list.DeepClone() : new JsonArray()));
 
         // GitHub takes a reply both ways: …/comments/{id}/replies, and …/comments with in_reply_to (what Octokit sends).
         api.MapPost("/repos/{owner}/{repo}/pulls/{number:int}/comments", async (HttpRequest request) =>
