@@ -4,7 +4,6 @@ using AgentFactory.Agents.Command;
 using AgentFactory.Agents.Deploy;
 using AgentFactory.Agents.Log;
 using AgentFactory.Agents.Tasks;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace AgentFactory.Agents;
 

@@ -2,8 +2,6 @@ using AgentFactory.Hosting;
 using AgentFactory.Options;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 
 namespace AgentFactory.Cli;
 

@@ -6,7 +6,7 @@ namespace AgentFactory.Cli;
 
 /// <summary>
 /// JSON printed for people and scripts on a terminal: indented, snake_case keys, and text as written
-/// ("it's", "<main>", "ü"), not the \u0027 escapes the web defaults use for HTML safety. Never
+/// ("it's", "&lt;main&gt;", "ü"), not the \u0027 escapes the web defaults use for HTML safety. Never
 /// sent to a browser.
 /// </summary>
 public static class CliJson

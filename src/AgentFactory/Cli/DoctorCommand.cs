@@ -1,12 +1,11 @@
-using AgentFactory.Sandbox;
 using System.CommandLine;
 using AgentFactory.Agents;
 using AgentFactory.Hosting;
 using AgentFactory.Options;
-using AgentFactory.Workspace;
 using AgentFactory.Queue;
 using AgentFactory.Routing;
-using Microsoft.Extensions.DependencyInjection;
+using AgentFactory.Sandbox;
+using AgentFactory.Workspace;
 
 namespace AgentFactory.Cli;
 

@@ -1,8 +1,8 @@
-using AgentFactory.Hosting;
 using System.Net;
 using System.Text.Json;
 using AgentFactory.Agents;
 using AgentFactory.GitHub;
+using AgentFactory.Hosting;
 using AgentFactory.Routing;
 using Microsoft.Extensions.Logging.Abstractions;
 using Octokit;

@@ -5,7 +5,6 @@ using AgentFactory.Hosting;
 using AgentFactory.Jobs;
 using AgentFactory.Queue;
 using AgentFactory.Routing;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace AgentFactory.Cli;
 

@@ -1,13 +1,11 @@
-using AgentFactory.Queue;
-using AgentFactory.Hosting;
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using AgentFactory.Agents;
 using AgentFactory.GitHub;
+using AgentFactory.Hosting;
+using AgentFactory.Queue;
 using AgentFactory.Redelivery;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace AgentFactory.Cli;
 

@@ -3,9 +3,6 @@ using AgentFactory.Agents;
 using AgentFactory.Hosting;
 using AgentFactory.Options;
 using AgentFactory.Queue;
-using AgentFactory.Routing;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 
 namespace AgentFactory.Cli;
 

@@ -6,11 +6,6 @@ using AgentFactory.Ingest;
 using AgentFactory.Jobs;
 using AgentFactory.Queue;
 using Microsoft.AspNetCore.Antiforgery;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Routing;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 
 namespace AgentFactory.Dashboard;
 

@@ -1,6 +1,5 @@
 using System.Runtime.CompilerServices;
 using AgentFactory.Queue;
-using Microsoft.Extensions.Hosting;
 
 namespace AgentFactory.Dashboard;
 

@@ -1,5 +1,4 @@
 using AgentFactory.Hosting;
-using Microsoft.AspNetCore.Http;
 
 namespace AgentFactory.Dashboard;
 

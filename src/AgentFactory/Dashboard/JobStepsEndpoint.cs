@@ -2,7 +2,6 @@ using AgentFactory.Ingest;
 using AgentFactory.Jobs;
 using AgentFactory.Observability;
 using AgentFactory.Queue;
-using Microsoft.AspNetCore.Http;
 
 namespace AgentFactory.Dashboard;
 

@@ -1,5 +1,5 @@
-using AgentFactory.Agents;
 using System.Net;
+using AgentFactory.Agents;
 using Octokit;
 
 namespace AgentFactory.GitHub;

@@ -1,7 +1,6 @@
-using AgentFactory.Agents;
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
-using Microsoft.Extensions.Logging;
+using AgentFactory.Agents;
 using Octokit;
 using Octokit.Internal;
 

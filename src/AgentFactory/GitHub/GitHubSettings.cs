@@ -1,5 +1,5 @@
-using AgentFactory.Hosting;
 using System.Security.Cryptography;
+using AgentFactory.Hosting;
 
 namespace AgentFactory.GitHub;
 

@@ -1,13 +1,7 @@
 using AgentFactory.Dashboard;
 using AgentFactory.Ingest;
 using AgentFactory.Options;
-using AgentFactory.Routing;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.HttpOverrides;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using OpenTelemetry.Metrics;
 
 namespace AgentFactory.Hosting;
 

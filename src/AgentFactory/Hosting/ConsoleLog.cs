@@ -1,7 +1,5 @@
 using System.Collections;
 using AgentFactory.Observability;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Console;
 using Microsoft.Extensions.Options;
 

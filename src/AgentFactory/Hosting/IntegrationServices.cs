@@ -2,14 +2,12 @@ using AgentFactory.GitHub;
 using AgentFactory.Models;
 using AgentFactory.Models.Gateway;
 using AgentFactory.Notify;
+using AgentFactory.Observability;
 using AgentFactory.Orchestration;
 using AgentFactory.Redelivery;
 using AgentFactory.Sandbox;
 using AgentFactory.Workspace;
-using AgentFactory.Observability;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Logging;
 
 namespace AgentFactory.Hosting;
 
@@ -57,7 +55,9 @@ public static class IntegrationServices
 
     private static IReadOnlyList<INotifier> NotifiersFor(NotifySettings settings)
     {
+#pragma warning disable CA2000 // shared by the notifiers for the life of the process
         var http = new HttpClient { Timeout = settings.Timeout + TimeSpan.FromSeconds(5) };
+#pragma warning restore CA2000
         var list = new List<INotifier>();
         if (settings.TelegramConfigured) list.Add(new TelegramNotifier(settings, http));
         if (settings.SlackConfigured) list.Add(new SlackNotifier(settings, http));

@@ -1,5 +1,5 @@
-using AgentFactory.Models;
 using AgentFactory.GitHub;
+using AgentFactory.Models;
 using AgentFactory.Notify;
 using AgentFactory.Redelivery;
 

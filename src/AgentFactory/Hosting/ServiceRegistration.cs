@@ -6,10 +6,7 @@ using AgentFactory.Orchestration;
 using AgentFactory.Queue;
 using AgentFactory.Redelivery;
 using AgentFactory.Routing;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Console;
 
 namespace AgentFactory.Hosting;

@@ -22,7 +22,7 @@ public sealed class ServiceSettings
     /// <summary>Null leaves the admin surface out (a lone orchestrator, `migrate`).</summary>
     public DashboardSettings? Dashboard { get; init; }
 
-    /// <summary>What child processes may inherit from (through <see cref="Processes.ProcessEnvironment"/>).</summary>
+    /// <summary>What child processes may inherit from (through <see cref="Sandbox.ProcessEnvironment"/>).</summary>
     public HostEnvironment Environment { get; init; } = HostEnvironment.Minimal();
 
     /// <summary>.env from the working directory, then the process environment, read once.</summary>

@@ -2,8 +2,6 @@ using AgentFactory.Options;
 using AgentFactory.Queue;
 using AgentFactory.Queue.Postgres;
 using AgentFactory.Queue.Sqlite;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace AgentFactory.Hosting;
 

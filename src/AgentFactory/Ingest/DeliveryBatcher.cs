@@ -2,7 +2,6 @@ using System.Threading.Channels;
 using AgentFactory.Events;
 using AgentFactory.Jobs;
 using AgentFactory.Queue;
-using Microsoft.Extensions.Hosting;
 
 namespace AgentFactory.Ingest;
 

@@ -1,6 +1,5 @@
 using System.Text.RegularExpressions;
 using AgentFactory.Events;
-using Microsoft.AspNetCore.Http;
 
 namespace AgentFactory.Ingest;
 

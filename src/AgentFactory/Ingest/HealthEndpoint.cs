@@ -1,9 +1,5 @@
 using AgentFactory.Options;
 using AgentFactory.Queue;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Routing;
-using Microsoft.Extensions.Logging;
 
 namespace AgentFactory.Ingest;
 

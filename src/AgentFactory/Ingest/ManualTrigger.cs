@@ -5,13 +5,9 @@ using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using AgentFactory.Events;
-using AgentFactory.Jobs;
 using AgentFactory.Options;
 using AgentFactory.Queue;
 using AgentFactory.Routing;
-using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Mvc;
-using Microsoft.Extensions.Logging;
 
 namespace AgentFactory.Ingest;
 

@@ -1,18 +1,13 @@
 using System.Text;
 using System.Text.Json;
-using AgentFactory.Trust;
 using AgentFactory.Events;
 using AgentFactory.GitHub;
-using AgentFactory.Jobs;
 using AgentFactory.Observability;
 using AgentFactory.Options;
 using AgentFactory.Queue;
 using AgentFactory.Routing;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Routing;
+using AgentFactory.Trust;
 using Microsoft.AspNetCore.WebUtilities;
-using Microsoft.Extensions.Logging;
 
 namespace AgentFactory.Ingest;
 

@@ -1,6 +1,5 @@
-using AgentFactory.Hosting;
 using System.Globalization;
-using AgentFactory.Agents;
+using AgentFactory.Hosting;
 
 namespace AgentFactory.Models;
 

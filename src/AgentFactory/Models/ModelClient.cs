@@ -1,10 +1,9 @@
 using System.ClientModel;
 using System.ClientModel.Primitives;
+using AgentFactory.Agents;
 using Anthropic;
 using Anthropic.Core;
-using AgentFactory.Agents;
 using Microsoft.Extensions.AI;
-using Microsoft.Extensions.Logging;
 using OpenAI;
 
 namespace AgentFactory.Models;
@@ -61,7 +60,8 @@ public sealed class ModelClient : IDisposable
         var truncated = false;
         try
         {
-            response = await ChatFor(scope).GetResponseAsync(messages, null, ct);
+            using var chat = ChatFor(scope);
+            response = await chat.GetResponseAsync(messages, null, ct);
         }
         catch (ModelReplyException e) when (e.Problem == ModelReplyProblem.Truncated)
         {
@@ -79,6 +79,7 @@ public sealed class ModelClient : IDisposable
     }
 
     /// <summary>The provider's SDK with its own retries off (one policy, in the HttpClient) and its key given explicitly, never read from the environment by the SDK.</summary>
+#pragma warning disable CA2000 // the SDK client is owned by the IChatClient returned, disposed with the ModelClient
     private static IChatClient Provider(ModelSpec spec, string? key, HttpClient http, TimeSpan overall) => spec.Provider switch
     {
         ModelProvider.Anthropic => new AnthropicClient(new ClientOptions
@@ -97,4 +98,5 @@ public sealed class ModelClient : IDisposable
             NetworkTimeout = overall,
         }).AsIChatClient(),
     };
+#pragma warning restore CA2000
 }

@@ -1,6 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
 using AgentFactory.Agents;
-using Microsoft.Extensions.Logging;
 
 namespace AgentFactory.Models;
 

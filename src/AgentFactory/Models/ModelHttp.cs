@@ -1,6 +1,5 @@
 using System.Globalization;
 using Microsoft.Extensions.Http.Resilience;
-using Microsoft.Extensions.Logging;
 using Polly;
 
 namespace AgentFactory.Models;
@@ -50,7 +49,9 @@ internal static class ModelHttp
             });
         }
         builder.AddTimeout(new HttpTimeoutStrategyOptions { Timeout = spec.Timeout });
+#pragma warning disable CA2000 // owned by the HttpClient returned, which disposes its handler chain
         var handler = new ResilienceHandler(builder.Build()) { InnerHandler = new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) } };
+#pragma warning restore CA2000
         // The SDKs bound each call by Overall(); the attempts inside are bounded by the pipeline.
         return new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan };
     }

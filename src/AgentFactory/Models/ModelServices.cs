@@ -1,10 +1,7 @@
 using AgentFactory.Hosting;
-using AgentFactory.Agents;
 using AgentFactory.Models.Gateway;
 using AgentFactory.Routing;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Logging;
 
 namespace AgentFactory.Models;
 

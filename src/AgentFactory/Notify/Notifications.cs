@@ -1,5 +1,4 @@
 using AgentFactory.Observability;
-using Microsoft.Extensions.Logging;
 
 namespace AgentFactory.Notify;
 

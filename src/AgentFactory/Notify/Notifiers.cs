@@ -1,4 +1,3 @@
-using System.Net.Http.Json;
 using Telegram.Bot;
 using Telegram.Bot.Types;
 using Telegram.Bot.Types.Enums;

@@ -1,5 +1,5 @@
-using AgentFactory.Hosting;
 using System.Text.RegularExpressions;
+using AgentFactory.Hosting;
 
 namespace AgentFactory.Notify;
 

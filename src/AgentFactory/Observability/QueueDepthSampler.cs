@@ -1,5 +1,4 @@
 using AgentFactory.Queue;
-using Microsoft.Extensions.Hosting;
 
 namespace AgentFactory.Observability;
 

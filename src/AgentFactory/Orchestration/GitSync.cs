@@ -1,6 +1,5 @@
 using AgentFactory.Options;
 using AgentFactory.Workspace;
-using Microsoft.Extensions.Logging;
 
 namespace AgentFactory.Orchestration;
 

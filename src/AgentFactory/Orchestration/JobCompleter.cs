@@ -1,7 +1,6 @@
 using AgentFactory.Jobs;
 using AgentFactory.Observability;
 using AgentFactory.Queue;
-using Microsoft.Extensions.Logging;
 
 namespace AgentFactory.Orchestration;
 

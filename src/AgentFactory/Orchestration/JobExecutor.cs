@@ -3,7 +3,6 @@ using AgentFactory.Agents.Trust;
 using AgentFactory.Jobs;
 using AgentFactory.Observability;
 using AgentFactory.Routing;
-using Microsoft.Extensions.Logging;
 
 namespace AgentFactory.Orchestration;
 

@@ -1,8 +1,6 @@
 using System.Text.Json;
 using AgentFactory.Options;
 using AgentFactory.Queue;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 
 namespace AgentFactory.Orchestration;
 

@@ -1,12 +1,8 @@
 using System.Collections.Concurrent;
-using AgentFactory.Agents;
 using AgentFactory.Jobs;
-using AgentFactory.Observability;
 using AgentFactory.Options;
 using AgentFactory.Queue;
 using AgentFactory.Routing;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 
 namespace AgentFactory.Orchestration;
 
@@ -89,7 +85,9 @@ public sealed partial class Orchestrator(
     private void Start(JobRecord job)
     {
         var settings = routing.SettingsFor(job.JobType);
+#pragma warning disable CA2000 // owned by the RunningJob, disposed when the attempt ends
         var running = new RunningJob(job, settings, new CancellationTokenSource(settings.Timeout, time));
+#pragma warning restore CA2000
         _running[job.Id] = running;
         Interlocked.Increment(ref _agentsRunning);
         _tasks[job.Id] = Task.Run(() => RunAsync(running));

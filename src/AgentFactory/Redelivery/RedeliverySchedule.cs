@@ -1,6 +1,4 @@
 using AgentFactory.Queue;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 
 namespace AgentFactory.Redelivery;
 

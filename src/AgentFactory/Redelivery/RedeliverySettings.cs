@@ -1,6 +1,5 @@
-using AgentFactory.Hosting;
-using AgentFactory.Agents;
 using AgentFactory.GitHub;
+using AgentFactory.Hosting;
 
 namespace AgentFactory.Redelivery;
 

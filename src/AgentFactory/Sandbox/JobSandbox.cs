@@ -1,6 +1,5 @@
 using AgentFactory.Agents;
 using AgentFactory.Options;
-using Microsoft.Extensions.Logging;
 
 namespace AgentFactory.Sandbox;
 

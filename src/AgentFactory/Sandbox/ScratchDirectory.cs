@@ -26,9 +26,19 @@ public sealed class ScratchDirectory : IDisposable
             File.SetUnixFileMode(root, Private);
         }
         var path = System.IO.Path.Combine(root, $"job-{jobId}-{Guid.NewGuid().ToString("N")[..8]}");
+#pragma warning disable CA2000 // owned by the ScratchDirectory returned, or released when the directory cannot be made
         var claim = Claim(path); // a fresh name: held before the directory exists, so a sweep never takes it
-        if (OperatingSystem.IsWindows()) Directory.CreateDirectory(path);
-        else Directory.CreateDirectory(path, Private);
+#pragma warning restore CA2000
+        try
+        {
+            if (OperatingSystem.IsWindows()) Directory.CreateDirectory(path);
+            else Directory.CreateDirectory(path, Private);
+        }
+        catch
+        {
+            if (claim is not null) Release(path, claim);
+            throw;
+        }
         return new ScratchDirectory(path, claim);
     }
 
@@ -38,17 +48,25 @@ public sealed class ScratchDirectory : IDisposable
         var root = Root(dataDirectory);
         if (!Directory.Exists(root)) return 0;
         var removed = 0;
+#pragma warning disable CA2000 // each claim is released (disposed) by Release right after
         foreach (var dir in Directory.GetDirectories(root))
         {
             if (Claim(dir) is not { } claim) continue; // a live attempt's
-            if (Delete(dir)) removed++;
-            Release(dir, claim);
+            try
+            {
+                if (Delete(dir)) removed++;
+            }
+            finally
+            {
+                Release(dir, claim);
+            }
         }
         foreach (var lockFile in Directory.GetFiles(root, "*.lock"))
         {
             var dir = lockFile[..^".lock".Length];
             if (!Directory.Exists(dir) && Claim(dir) is { } claim) Release(dir, claim);
         }
+#pragma warning restore CA2000
         return removed;
     }
 

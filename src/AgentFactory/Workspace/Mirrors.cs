@@ -3,7 +3,6 @@ using System.Text.RegularExpressions;
 using AgentFactory.Agents;
 using AgentFactory.GitHub;
 using AgentFactory.Options;
-using Microsoft.Extensions.Logging;
 
 namespace AgentFactory.Workspace;
 

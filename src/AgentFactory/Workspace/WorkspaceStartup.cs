@@ -1,7 +1,5 @@
 using AgentFactory.Hosting;
 using AgentFactory.Options;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 
 namespace AgentFactory.Workspace;
 

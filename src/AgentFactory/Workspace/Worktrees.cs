@@ -1,6 +1,5 @@
 using AgentFactory.Agents;
 using AgentFactory.Options;
-using Microsoft.Extensions.Logging;
 
 namespace AgentFactory.Workspace;
 
@@ -22,7 +21,9 @@ public sealed partial class Worktrees(AgentFactoryOptions options, Mirrors mirro
         if (PrivateDirectory.Ensure(Root) is { } problem)
             throw new PermanentAgentException($"The worktree directory is not private: {problem}. Fix it or set AGENTFACTORY_DATA_DIR to a directory only the service user can write.");
         var path = Path.Combine(Root, $"{label}-{Guid.NewGuid().ToString("N")[..8]}");
+#pragma warning disable CA2000 // the claim is released (disposed) by Release when the worktree goes
         var claim = Claim(path) ?? throw new GitException($"The worktree lock {path}.lock is held by another process.");
+#pragma warning restore CA2000
         var gate = mirrors.GateFor(source.Repository);
         string? mirror = null;
         await gate.WaitAsync(ct);
@@ -70,6 +71,7 @@ public sealed partial class Worktrees(AgentFactoryOptions options, Mirrors mirro
         var removed = 0;
         if (Directory.Exists(Root))
         {
+#pragma warning disable CA2000 // each claim is released (disposed) by Release right after
             foreach (var dir in Directory.GetDirectories(Root))
             {
                 if (Claim(dir) is not { } claim) continue; // a live job's
@@ -85,6 +87,7 @@ public sealed partial class Worktrees(AgentFactoryOptions options, Mirrors mirro
             }
             foreach (var orphan in Directory.GetFiles(Root, "*.lock").Where(f => !Directory.Exists(f[..^".lock".Length])))
                 if (Claim(orphan[..^".lock".Length]) is { } claim) Release(orphan[..^".lock".Length], claim);
+#pragma warning restore CA2000
         }
         var pruned = 0;
         foreach (var mirror in mirrors.All())

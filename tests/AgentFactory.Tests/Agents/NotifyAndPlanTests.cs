@@ -1,7 +1,7 @@
-using AgentFactory.Notify;
 using AgentFactory.Agents.Tasks;
 using AgentFactory.Hosting;
 using AgentFactory.Jobs;
+using AgentFactory.Notify;
 using AgentFactory.Orchestration;
 using AgentFactory.Routing;
 using Microsoft.Extensions.Logging.Abstractions;

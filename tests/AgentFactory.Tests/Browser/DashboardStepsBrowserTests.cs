@@ -1,5 +1,4 @@
 using AgentFactory.Jobs;
-using AgentFactory.Queue;
 using AgentFactory.Tests.Support;
 using OpenQA.Selenium;
 using Xunit.Abstractions;

@@ -1,6 +1,5 @@
 using System.Text.Json.Nodes;
 using AgentFactory.Jobs;
-using AgentFactory.Models;
 using AgentFactory.Tests.Models;
 using AgentFactory.Tests.Support;
 using AgentFactory.Tests.Support.Fakes;

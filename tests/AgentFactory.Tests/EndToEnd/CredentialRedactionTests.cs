@@ -1,8 +1,8 @@
-using AgentFactory.Sandbox;
 using System.Text;
 using AgentFactory.Jobs;
 using AgentFactory.Options;
 using AgentFactory.Orchestration;
+using AgentFactory.Sandbox;
 using AgentFactory.Tests.Support;
 using AgentFactory.Tests.Support.Fakes;
 using AgentFactory.Workspace;

@@ -1,6 +1,5 @@
-using AgentFactory.Notify;
-using AgentFactory.Workspace;
 using AgentFactory.Jobs;
+using AgentFactory.Notify;
 using AgentFactory.Tests.Support;
 using AgentFactory.Tests.Support.Fakes;
 

@@ -2,8 +2,8 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using AgentFactory.GitHub;
-using AgentFactory.Notify;
 using AgentFactory.Jobs;
+using AgentFactory.Notify;
 using AgentFactory.Tests.Support;
 using AgentFactory.Tests.Support.Fakes;
 

@@ -1,11 +1,10 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
-using AgentFactory.Agents;
 using AgentFactory.GitHub;
-using AgentFactory.Notify;
 using AgentFactory.Hosting;
 using AgentFactory.Models;
+using AgentFactory.Notify;
 using AgentFactory.Tests.Support;
 
 namespace AgentFactory.Tests.GitHub;

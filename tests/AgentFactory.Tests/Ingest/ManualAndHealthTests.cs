@@ -2,7 +2,6 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using AgentFactory.Events;
-using AgentFactory.Jobs;
 using AgentFactory.Queue;
 using AgentFactory.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;

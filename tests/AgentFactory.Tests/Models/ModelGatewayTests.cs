@@ -5,7 +5,6 @@ using System.Text.Json.Nodes;
 using AgentFactory.Models.Gateway;
 using AgentFactory.Sandbox;
 using AgentFactory.Tests.Sandbox;
-using AgentFactory.Tests.Support.Fakes;
 
 namespace AgentFactory.Tests.Models;
 

@@ -3,10 +3,9 @@ using System.Text.Json;
 using AgentFactory.Agents;
 using AgentFactory.Hosting;
 using AgentFactory.Jobs;
-using AgentFactory.Tests.Support;
 using AgentFactory.Queue.Postgres;
+using AgentFactory.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 
 namespace AgentFactory.Tests.Postgres;
 

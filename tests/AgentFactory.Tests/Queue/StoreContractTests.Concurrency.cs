@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using AgentFactory.Events;
 using AgentFactory.Jobs;
 using AgentFactory.Queue;
 using AgentFactory.Tests.Postgres;

@@ -2,7 +2,6 @@ using AgentFactory.Events;
 using AgentFactory.Jobs;
 using AgentFactory.Queue;
 using AgentFactory.Tests.Postgres;
-using Microsoft.Extensions.Time.Testing;
 
 namespace AgentFactory.Tests.Queue;
 

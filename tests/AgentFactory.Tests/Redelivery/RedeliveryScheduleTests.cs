@@ -1,5 +1,5 @@
-using AgentFactory.GitHub;
 using AgentFactory.Events;
+using AgentFactory.GitHub;
 using AgentFactory.Queue;
 using AgentFactory.Queue.Sqlite;
 using AgentFactory.Redelivery;

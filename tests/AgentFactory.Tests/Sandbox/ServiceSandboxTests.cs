@@ -5,7 +5,6 @@ using AgentFactory.Jobs;
 using AgentFactory.Tests.Support;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Http;
 
 namespace AgentFactory.Tests.Sandbox;
 

@@ -1,9 +1,9 @@
 using System.Text.Json.Nodes;
 using AgentFactory.GitHub;
-using AgentFactory.Notify;
+using AgentFactory.Hosting;
 using AgentFactory.Jobs;
 using AgentFactory.Models;
-using AgentFactory.Hosting;
+using AgentFactory.Notify;
 using AgentFactory.Options;
 using AgentFactory.Routing;
 using AgentFactory.Tests.Support.Fakes;

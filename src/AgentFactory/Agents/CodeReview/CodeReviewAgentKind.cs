@@ -1,7 +1,6 @@
 using System.Text.Json;
 using AgentFactory.GitHub;
 using AgentFactory.Workspace;
-using Microsoft.Extensions.Logging;
 
 namespace AgentFactory.Agents.CodeReview;
 

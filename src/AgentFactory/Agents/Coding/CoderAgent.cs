@@ -8,7 +8,6 @@ using AgentFactory.Options;
 using AgentFactory.Queue;
 using AgentFactory.Sandbox;
 using AgentFactory.Workspace;
-using Microsoft.Extensions.Logging;
 
 namespace AgentFactory.Agents.Coding;
 

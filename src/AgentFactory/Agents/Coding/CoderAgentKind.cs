@@ -5,7 +5,6 @@ using AgentFactory.Agents.Tasks;
 using AgentFactory.Models;
 using AgentFactory.Models.Gateway;
 using AgentFactory.Workspace;
-using Microsoft.Extensions.Logging;
 
 namespace AgentFactory.Agents.Coding;
 

@@ -41,7 +41,9 @@ public sealed class CoderBranch : IAsyncDisposable
     public static async Task<CoderBranch> OpenAsync(Worktrees worktrees, RepositorySource source, Git git, CoderSettings settings, GitRemote remote,
         string name, GitTarget baseBranch, string label, CancellationToken ct)
     {
+#pragma warning disable CA2000 // owned by the CoderBranch returned (disposed with it), or disposed below when opening fails
         var tree = await worktrees.CheckoutAsync(source, baseBranch, label, ct);
+#pragma warning restore CA2000
         try
         {
             var config = GitConfig.For(remote.Auth);

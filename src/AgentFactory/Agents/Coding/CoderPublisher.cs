@@ -1,15 +1,15 @@
 using System.Globalization;
 using System.Text;
 using AgentFactory.Agents.Coding.Tools;
-using AgentFactory.Jobs;
 using AgentFactory.GitHub;
+using AgentFactory.Jobs;
 using AgentFactory.Models;
 using Octokit;
 
 namespace AgentFactory.Agents.Coding;
 
 /// <summary>What a coder run leaves on GitHub: one pull request per branch and one comment per issue, both updated on every rerun.</summary>
-/// <param name="Tests">Drives draft or ready: only tests that passed on the final change make a ready pull request.</param>
+/// <param name="Outcome">Its tests drive draft or ready: only tests that passed on the final change make a ready pull request.</param>
 public sealed record CoderReport(int Issue, string IssueTitle, string Branch, string BaseBranch, CodingOutcome Outcome, string DiffStat, JobUsage Usage);
 
 /// <summary>

@@ -3,9 +3,8 @@ using System.Text.Json;
 using AgentFactory.Agents.Command;
 using AgentFactory.Notify;
 using AgentFactory.Options;
-using AgentFactory.Workspace;
 using AgentFactory.Sandbox;
-using Microsoft.Extensions.Logging;
+using AgentFactory.Workspace;
 
 namespace AgentFactory.Agents.Deploy;
 
@@ -47,7 +46,9 @@ public sealed partial class DeployAgent(string name, DeployAgentSettings setting
         Worktree? tree = null;
         try
         {
+#pragma warning disable CA2000 // disposed in the finally below
             if (settings.Checkout) tree = await worktrees.CheckoutAsync(await sources.ForJobAsync(job, Name, ct), target, $"deploy-{job.Id}", ct);
+#pragma warning restore CA2000
             var env = CommandAgent.EnvironmentFor(environment, settings, job);
             if (tree is not null) env["AF_CHECKOUT"] = tree.Path;
             if (tree is not null) env["AF_COMMIT"] = tree.Sha;

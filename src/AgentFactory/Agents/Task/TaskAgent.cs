@@ -1,6 +1,5 @@
 using AgentFactory.GitHub;
 using AgentFactory.Workspace;
-using Microsoft.Extensions.Logging;
 using Octokit;
 
 namespace AgentFactory.Agents.Tasks;

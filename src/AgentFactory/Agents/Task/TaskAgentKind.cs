@@ -1,7 +1,6 @@
 using System.Text.Json;
 using AgentFactory.GitHub;
 using AgentFactory.Workspace;
-using Microsoft.Extensions.Logging;
 
 // The namespace is plural so it does not hide System.Threading.Tasks.Task.
 namespace AgentFactory.Agents.Tasks;

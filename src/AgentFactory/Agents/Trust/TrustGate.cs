@@ -4,7 +4,6 @@ using AgentFactory.Jobs;
 using AgentFactory.Queue;
 using AgentFactory.Routing;
 using AgentFactory.Trust;
-using Microsoft.Extensions.Logging;
 
 namespace AgentFactory.Agents.Trust;
 

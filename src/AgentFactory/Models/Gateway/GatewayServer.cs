@@ -1,11 +1,6 @@
 using System.Net;
 using System.Text.Json.Nodes;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using Yarp.ReverseProxy.Forwarder;
 
 namespace AgentFactory.Models.Gateway;
@@ -38,6 +33,7 @@ internal sealed class GatewayServer : IAsyncDisposable
             k.ListenUnixSocket(gateway.SocketPath);
         });
         var app = builder.Build();
+#pragma warning disable CA2000 // owned by the GatewayServer, disposed with it
         var upstream = new HttpMessageInvoker(new SocketsHttpHandler
         {
             AllowAutoRedirect = false,
@@ -46,6 +42,7 @@ internal sealed class GatewayServer : IAsyncDisposable
             ConnectTimeout = TimeSpan.FromSeconds(15),
             PooledConnectionLifetime = TimeSpan.FromMinutes(5),
         });
+#pragma warning restore CA2000
         var server = new GatewayServer(app, upstream);
         var forwarder = app.Services.GetRequiredService<IHttpForwarder>();
         app.Run(context => server.HandleAsync(context, gateway, forwarder));

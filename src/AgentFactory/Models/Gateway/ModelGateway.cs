@@ -5,7 +5,6 @@ using System.Security.Cryptography;
 using System.Text;
 using AgentFactory.Agents;
 using AgentFactory.Sandbox;
-using Microsoft.Extensions.Logging;
 
 namespace AgentFactory.Models.Gateway;
 

@@ -1,5 +1,4 @@
 using AgentFactory.Options;
-using Microsoft.Extensions.Logging;
 using Npgsql;
 
 namespace AgentFactory.Queue.Postgres;

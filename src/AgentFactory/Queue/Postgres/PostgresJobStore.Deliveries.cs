@@ -1,5 +1,4 @@
 using System.Data;
-using System.Net.Sockets;
 using AgentFactory.Events;
 using AgentFactory.Jobs;
 using Npgsql;

@@ -1,8 +1,6 @@
 using System.Data;
-using System.Net.Sockets;
 using AgentFactory.Events;
 using AgentFactory.Jobs;
-using Npgsql;
 using NpgsqlTypes;
 using static AgentFactory.Queue.Postgres.PostgresRows;
 

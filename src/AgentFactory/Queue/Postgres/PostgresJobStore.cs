@@ -1,6 +1,5 @@
 using System.Data;
 using System.Net.Sockets;
-using AgentFactory.Events;
 using AgentFactory.Jobs;
 using Npgsql;
 using NpgsqlTypes;

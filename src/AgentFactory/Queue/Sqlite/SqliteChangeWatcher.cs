@@ -22,7 +22,9 @@ public sealed class SqliteChangeWatcher(SqliteJobStore store, QueueSignal signal
             {
                 try
                 {
+#pragma warning disable CA2000 // kept open across polls and disposed when the loop ends
                     conn ??= store.OpenConnection();
+#pragma warning restore CA2000
                     var version = await store.DataVersionAsync(conn, ct);
                     if (last != -1 && version != last) signal.Notify();
                     last = version;

@@ -1,8 +1,3 @@
-using System.Data.Common;
-using System.Globalization;
-using System.Text.Json;
-using AgentFactory.Events;
-using AgentFactory.Jobs;
 using Microsoft.Data.Sqlite;
 
 namespace AgentFactory.Queue.Sqlite;
@@ -101,7 +96,9 @@ public sealed partial class SqliteJobStore
         {
             var options = new FileStreamOptions { Mode = FileMode.OpenOrCreate, Access = FileAccess.ReadWrite, Share = FileShare.None };
             if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+#pragma warning disable CA2000 // the lock is held until the exclusive work ends, then disposed
             held = new FileStream($"{_path}.lock-{key}", options);
+#pragma warning restore CA2000
         }
         catch (IOException)
         {

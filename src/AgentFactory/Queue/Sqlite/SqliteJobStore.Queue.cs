@@ -1,9 +1,5 @@
-using System.Data.Common;
-using System.Globalization;
 using System.Text.Json;
-using AgentFactory.Events;
 using AgentFactory.Jobs;
-using Microsoft.Data.Sqlite;
 
 namespace AgentFactory.Queue.Sqlite;
 

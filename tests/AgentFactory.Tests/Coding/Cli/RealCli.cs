@@ -1,5 +1,3 @@
-using AgentFactory.Tests.Support;
-
 namespace AgentFactory.Tests.Coding.Cli;
 
 /// <summary>

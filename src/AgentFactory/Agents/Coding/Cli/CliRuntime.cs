@@ -5,7 +5,6 @@ using AgentFactory.Jobs;
 using AgentFactory.Models;
 using AgentFactory.Models.Gateway;
 using AgentFactory.Sandbox;
-using Microsoft.Extensions.Logging;
 
 namespace AgentFactory.Agents.Coding.Cli;
 

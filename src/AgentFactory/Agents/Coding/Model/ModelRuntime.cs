@@ -1,10 +1,8 @@
-using System.Diagnostics;
 using System.Text.Json;
 using AgentFactory.Agents.Coding.Tools;
 using AgentFactory.Jobs;
 using AgentFactory.Models;
 using Microsoft.Extensions.AI;
-using Microsoft.Extensions.Logging;
 
 namespace AgentFactory.Agents.Coding.Model;
 
@@ -32,7 +30,7 @@ public sealed partial class ModelRuntime(ModelClient model, ModelRuntimeSettings
             conversation.Resume(run.Resume);
             conversation.AddNote(CoderPrompt.Resumed);
         }
-        var chat = model.ChatFor(run.Budget);
+        using var chat = model.ChatFor(run.Budget);
         var options = new ChatOptions { Tools = Declarations, ToolMode = ChatToolMode.Auto, AllowMultipleToolCalls = true };
         var (errors, silent) = (0, 0);
         string? lastText = null;
