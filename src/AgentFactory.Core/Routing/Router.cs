@@ -4,7 +4,8 @@ using System.Text.RegularExpressions;
 namespace AgentFactory.Routing;
 
 /// <summary>A job the router decided to create for a delivery.</summary>
-public sealed record RoutedJob(string JobType, int Priority);
+/// <param name="Command">What the comment asked (a slash command or a mention), when the rule reads comments; it goes into the job's payload.</param>
+public sealed record RoutedJob(string JobType, int Priority, CommentCommand? Command = null);
 
 /// <summary>Applies the routing rules to one delivery. Pure: no I/O.</summary>
 public sealed class Router(RoutingConfig config)
@@ -18,8 +19,10 @@ public sealed class Router(RoutingConfig config)
         foreach (var rule in Config.Routes)
         {
             if (!Matches(rule, eventType, payload)) continue;
+            CommentCommand? command = null;
+            if (rule.IsCommentRule && !CommentRouting.Matches(rule, payload, out command)) continue;
             var jobType = string.IsNullOrEmpty(rule.JobType) ? "github_" + eventType : rule.JobType;
-            if (jobs.TrueForAll(j => j.JobType != jobType)) jobs.Add(new RoutedJob(jobType, rule.Priority));
+            if (jobs.TrueForAll(j => j.JobType != jobType)) jobs.Add(new RoutedJob(jobType, rule.Priority, command));
         }
         return jobs;
     }
@@ -28,6 +31,10 @@ public sealed class Router(RoutingConfig config)
     {
         if (rule.Event != "*" && !string.Equals(rule.Event, eventType, StringComparison.OrdinalIgnoreCase)) return false;
         if (rule.Actions.Count > 0 && !rule.Actions.Contains(Str(payload, "action") ?? "", StringComparer.OrdinalIgnoreCase)) return false;
+        // A comment rule without actions reads new comments only: an edit or a deletion repeats no command.
+        if (rule.Actions.Count == 0 && rule.IsCommentRule && Str(payload, "action") is { } a && a != "created") return false;
+        if (rule.On.Count > 0 && !rule.On.Contains(CommentRouting.SubjectOf(eventType, payload) ?? "", StringComparer.OrdinalIgnoreCase)) return false;
+        if (rule.Assignees.Count > 0 && !rule.Assignees.Exists(l => string.Equals(l.TrimStart('@'), Str(payload, "assignee", "login"), StringComparison.OrdinalIgnoreCase))) return false;
         if (eventType == "push" && !rule.IncludeDeletions && payload.TryGetProperty("deleted", out var d) && d.ValueKind == JsonValueKind.True) return false;
         if (rule.Repositories.Count > 0)
         {

@@ -33,7 +33,8 @@ public sealed class RoutingConfig
     /// <item>frozen on the job row at ingest: <see cref="JobTypeSettings.MaxAttempts"/>, the rendered key and mode of <see cref="JobTypeSettings.Concurrency"/> (and the job type and priority of the rule);</item>
     /// <item>resolved when the orchestrator claims the job: <see cref="JobTypeSettings.Agent"/>, <see cref="JobTypeSettings.Timeout"/> and <see cref="JobTypeSettings.Permission"/>
     /// (ingest also applies the checks that need no GitHub call, with its own routing, so a refused job is never created);</item>
-    /// <item>resolved when the job ends, by the orchestrator that ran it: <see cref="JobTypeSettings.Notify"/> and <see cref="JobTypeSettings.NotifyOn"/>.</item>
+    /// <item>resolved when the job ends, by the orchestrator that ran it: <see cref="JobTypeSettings.Notify"/> and <see cref="JobTypeSettings.NotifyOn"/>;</item>
+    /// <item>resolved by the orchestrator running an attempt, at its start and end: <see cref="JobTypeSettings.TrackingComment"/>.</item>
     /// </list>
     /// A setting that must hold across instances and restarts belongs on the row.
     /// </summary>
@@ -72,6 +73,24 @@ public sealed class RouteRule
 
     /// <summary>Whether a push that deletes a branch matches (it has no commits to act on).</summary>
     public bool IncludeDeletions { get; set; }
+
+    /// <summary>Slash commands ("/fix") one of which the comment (comment.body) must start with, optionally after <see cref="Mention"/>. Empty: any comment.</summary>
+    public List<string> Commands { get; set; } = [];
+
+    /// <summary>
+    /// A login to mention ("@agentfactory"). Alone: the comment must mention it. With <see cref="Commands"/>: the command
+    /// may follow it at the comment's start ("@agentfactory /fix …").
+    /// </summary>
+    public string? Mention { get; set; }
+
+    /// <summary>"issue" and/or "pull_request": what the event is about (an issue_comment on a pull request is about a pull request). Empty: either.</summary>
+    public List<string> On { get; set; } = [];
+
+    /// <summary>Logins one of which must be the account just assigned (assignee.login of issues/pull_request "assigned"). Empty: any.</summary>
+    public List<string> Assignees { get; set; } = [];
+
+    /// <summary>Whether the rule reads the comment (it names commands or a mention).</summary>
+    public bool IsCommentRule => Commands.Count > 0 || !string.IsNullOrEmpty(Mention);
 }
 
 /// <summary>How jobs of one type run.</summary>
@@ -114,6 +133,12 @@ public sealed class JobTypeSettings
     /// <see cref="ConcurrencyKeyTemplate"/>). Null: none. The key and mode are frozen on the row at ingest.
     /// </summary>
     public ConcurrencySettings? Concurrency { get; set; }
+
+    /// <summary>
+    /// Whether the orchestrator keeps one comment per job on its issue or pull request, written when it starts and
+    /// edited to its final state (docs/workflows.md). False by default. Resolved by the orchestrator that runs the job.
+    /// </summary>
+    public bool TrackingComment { get; set; }
 
     /// <summary>The new job for <paramref name="payload"/>: type, priority, attempts and concurrency key, as ingest freezes them.</summary>
     public Jobs.NewJob NewJob(string jobType, string payload, int priority) =>

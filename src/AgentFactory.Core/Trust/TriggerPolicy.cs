@@ -25,7 +25,7 @@ public sealed record TriggerVerdict(TriggerDecision Decision, string? Reason = n
 /// applies it before a job exists and the orchestrator again before the agent runs (with its own routing):
 /// <list type="number">
 /// <item>a pull request from a fork never reaches an agent that runs repository code (any kind but log,
-/// code_review and task), whatever its sender's permission;</item>
+/// code_review, task and cancel), whatever its sender's permission;</item>
 /// <item>a job type whose permission is "none" starts for anyone;</item>
 /// <item>otherwise a bot (sender.type "Bot" or a login ending in "[bot]") or one of the service's own
 /// accounts (GITHUB_SERVICE_LOGIN) starts nothing, so agents never trigger each other in a loop;</item>
@@ -37,7 +37,7 @@ public sealed record TriggerVerdict(TriggerDecision Decision, string? Reason = n
 public static class TriggerPolicy
 {
     /// <summary>Agent kinds that only read the event and post text; every other kind runs code from the repository.</summary>
-    private static readonly HashSet<string> TextOnlyKinds = new(StringComparer.OrdinalIgnoreCase) { "log", "code_review", "task" };
+    private static readonly HashSet<string> TextOnlyKinds = new(StringComparer.OrdinalIgnoreCase) { "log", "code_review", "task", "cancel" };
 
     /// <summary>Pull request actions only someone with write access to the repository's branches causes (opened from one of them, or updated).</summary>
     private static readonly HashSet<string> BranchActions = new(StringComparer.Ordinal) { "opened", "synchronize", "reopened", "closed" };

@@ -14,8 +14,8 @@ public sealed class AgentCatalog
     public AgentCatalog(RoutingConfig routing, IEnumerable<IAgentKind> kinds)
     {
         var byKind = kinds.ToDictionary(k => k.Kind, StringComparer.OrdinalIgnoreCase);
-        // Built-in agents usable without a definition: "log".
-        foreach (var builtin in byKind.Values.Where(k => k.Kind == "log"))
+        // Built-in agents usable without a definition: "log", and "cancel" (the /cancel comment command).
+        foreach (var builtin in byKind.Values.Where(k => k.Kind is "log" or "cancel"))
             _agents[builtin.Kind] = builtin.Create(builtin.Kind, default);
 
         foreach (var (name, settings) in routing.Agents)

@@ -1,3 +1,4 @@
+using AgentFactory.Agents.Cancel;
 using AgentFactory.Agents.CodeReview;
 using AgentFactory.Agents.Coding;
 using AgentFactory.Agents.Command;
@@ -18,6 +19,7 @@ public static class AgentServices
         services.AddSingleton<ReviewWriter>();
         services.AddSingleton<PlanWriter>();
         services.AddSingleton<IAgentKind, LogAgentKind>();
+        services.AddSingleton<IAgentKind, CancelAgentKind>();
         services.AddSingleton<IAgentKind, CommandAgentKind>();
         services.AddSingleton<IAgentKind, CodeReviewAgentKind>();
         services.AddSingleton<IAgentKind, DeployAgentKind>();

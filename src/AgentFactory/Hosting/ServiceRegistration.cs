@@ -64,6 +64,7 @@ public static class ServiceRegistration
         services.AddSingleton<Agents.Trust.CollaboratorPermissions>();
         services.AddSingleton<Agents.Trust.TrustGate>();
         services.AddSingleton(sp => new Agents.Trust.AgentInstructions(sp.GetRequiredService<Workspace.Mirrors>(), sp.GetRequiredService<Workspace.Git>()));
+        services.AddSingleton<Orchestration.Tracking.IJobLifecycle, Orchestration.Tracking.TrackingComments>();
         services.AddSingleton<JobExecutor>();
         services.AddSingleton<JobCompleter>();
         services.AddSingleton<Orchestrator>();

@@ -86,6 +86,7 @@ public static partial class WebhookEndpoints
         if (json is null) return Rejected("bad_request", Problems.Of(payloadStatus, payloadStatus == 415 ? "unsupported_content_type" : "malformed_payload", payloadProblem!));
 
         IReadOnlyList<RoutedJob> routed;
+        List<NewJob> jobs;
         string? action, repository, refusal;
         try
         {
@@ -97,6 +98,8 @@ public static partial class WebhookEndpoints
             (routed, refusal) = IngestTrust.Filter(routed, delivery.Event, doc.RootElement, router.Config, github.ServiceLogins);
             action = Router.Str(doc.RootElement, "action");
             repository = Router.Str(doc.RootElement, "repository", "full_name");
+            // A comment's command and its argument go into the job's payload as data (agentfactory.command, .argument).
+            jobs = routed.Select(r => router.Config.SettingsFor(r.JobType).NewJob(r.JobType, r.Command is { } c ? c.AddTo(json) : json, r.Priority)).ToList();
         }
         catch (JsonException e)
         {
@@ -108,8 +111,6 @@ public static partial class WebhookEndpoints
             return Rejected("bad_request", Problems.Of(StatusCodes.Status400BadRequest, "unstorable_payload",
                 StorableJson.Problem(json) ?? "The payload holds a value that is not valid Unicode text."));
         }
-
-        var jobs = routed.Select(r => router.Config.SettingsFor(r.JobType).NewJob(r.JobType, json, r.Priority)).ToList();
 
         DeliveryResult result;
         try

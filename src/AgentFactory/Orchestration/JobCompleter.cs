@@ -12,7 +12,8 @@ namespace AgentFactory.Orchestration;
 /// an agent printed reaches neither the row, the log nor a notice.
 /// </summary>
 public sealed partial class JobCompleter(
-    IWorkerStore store, OutcomePolicy policy, IJobNotifier notifier, TimeProvider time, AgentFactoryMetrics metrics, SecretRedactor redactor, ILogger<JobCompleter> log)
+    IWorkerStore store, OutcomePolicy policy, IJobNotifier notifier, TimeProvider time, AgentFactoryMetrics metrics, SecretRedactor redactor, ILogger<JobCompleter> log,
+    Tracking.IJobLifecycle? lifecycle = null)
 {
     public async Task<DateTimeOffset?> CompleteAsync(JobRecord job, AttemptOutcome outcome, TimeSpan elapsed)
     {
@@ -27,6 +28,7 @@ public sealed partial class JobCompleter(
             _ => outcome.End == AttemptEnd.Cancelled ? "cancelled" : "lease_lost",
         }, elapsed);
         LogJobEnded(log, job.Id, job.JobType, job.Attempt, outcome.End, verdict.Decision, elapsed.TotalMilliseconds, outcome.Error ?? "");
+        if (lifecycle is not null) await lifecycle.AttemptEndedAsync(job, outcome, verdict); // the tracking comment; never throws
         // A refused trigger is not told: whoever may send the events must not be able to flood the channels.
         if (verdict.Decision is Decision.Complete or Decision.Fail && outcome.End != AttemptEnd.Refused)
         {

@@ -34,7 +34,8 @@ public sealed class RunningJob(JobRecord job, JobTypeSettings settings, Cancella
 /// <see cref="TrustGate"/> checks that the job's delivery may start it; if GitHub cannot answer that now,
 /// the attempt fails like any other and is retried.
 /// </summary>
-public sealed partial class JobExecutor(AgentCatalog agents, TrustGate trust, TimeProvider time, AgentFactoryMetrics metrics, ILogger<JobExecutor> log, JobAgents? jobAgents = null)
+public sealed partial class JobExecutor(AgentCatalog agents, TrustGate trust, TimeProvider time, AgentFactoryMetrics metrics, ILogger<JobExecutor> log,
+    JobAgents? jobAgents = null, Tracking.IJobLifecycle? lifecycle = null)
 {
     public async Task<AttemptOutcome> RunAsync(RunningJob running)
     {
@@ -45,6 +46,7 @@ public sealed partial class JobExecutor(AgentCatalog agents, TrustGate trust, Ti
             if (await trust.CheckAsync(job, settings, running.Cancellation.Token) is { } refusal)
                 return new AttemptOutcome(AttemptEnd.Refused, refusal, null);
             LogJobStarted(log, job.Id, job.JobType, job.Attempt, job.MaxAttempts, settings.Agent);
+            if (lifecycle is not null) await lifecycle.AttemptStartedAsync(job, settings); // the tracking comment; never throws
             metrics.JobStarted(job.JobType, (job.StartedAt ?? time.GetUtcNow()) - job.ScheduledAt);
             using var tracked = jobAgents?.Track(job.Id, settings.Agent); // the agent label of its model calls' metrics
             var result = await agents.Get(settings.Agent).RunAsync(new AgentJob(job), running.Cancellation.Token);

@@ -33,6 +33,16 @@ public static class RoutingLoader
         return reader.ReadToEnd();
     }
 
+    private static IEnumerable<string> CommentRuleProblems(int i, RouteRule r)
+    {
+        foreach (var c in r.Commands.Where(c => !System.Text.RegularExpressions.Regex.IsMatch(c, "^/[A-Za-z][A-Za-z0-9_-]*$")))
+            yield return $"routes[{i}].commands has '{c}'; a command is '/' and a word, e.g. \"/fix\" or \"/review\".";
+        if (r.Mention is { } m && !System.Text.RegularExpressions.Regex.IsMatch(m, "^@[A-Za-z0-9][A-Za-z0-9-]*(\\[bot\\])?$"))
+            yield return $"routes[{i}].mention is '{m}'; use '@' and a GitHub login, e.g. \"@agentfactory\".";
+        foreach (var on in r.On.Where(o => o is not ("issue" or "pull_request")))
+            yield return $"routes[{i}].on has '{on}'; use \"issue\" and/or \"pull_request\".";
+    }
+
     public static RoutingConfig Parse(string json, string source)
     {
         RoutingConfig config;
@@ -50,6 +60,7 @@ public static class RoutingLoader
             var r = config.Routes[i];
             if (string.IsNullOrWhiteSpace(r.Event)) errors.Add($"routes[{i}].event is required (a GitHub event name such as \"push\", or \"*\").");
             if (r.Event == "*" && string.IsNullOrEmpty(r.JobType)) errors.Add($"routes[{i}] matches any event, so it needs a jobType.");
+            errors.AddRange(CommentRuleProblems(i, r));
         }
         foreach (var (jobType, job) in config.Jobs)
         {

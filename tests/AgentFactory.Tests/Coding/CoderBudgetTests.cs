@@ -44,7 +44,7 @@ public sealed class CoderBudgetTests : IAsyncLifetime
         Assert.True(pr["draft"]!.GetValue<bool>());
         Assert.Contains("Stopped early", pr["body"]!.GetValue<string>(), StringComparison.Ordinal);
         Assert.Equal("def add(a, b):\n    return a + b\n", _world.OnBranch("calc.py"));
-        var comment = Assert.Single(_world.GitHub.IssueComments(1))["body"]!.GetValue<string>();
+        var comment = Assert.Single(_world.GitHub.AgentComments(1))["body"]!.GetValue<string>();
         Assert.Contains($"the {budget} budget ended", comment, StringComparison.Ordinal);
         Assert.Contains(pr["html_url"]!.GetValue<string>(), comment, StringComparison.Ordinal);
     }
@@ -99,7 +99,7 @@ public sealed class CoderBudgetTests : IAsyncLifetime
         Assert.Contains("USD per repository per day", second.Error, StringComparison.Ordinal);
         Assert.Equal(calls, _model.Completions.Count()); // nothing was sent for the second job
         Assert.Single(_world.GitHub.Pulls); // nothing changed, so no pull request for issue 2
-        Assert.Contains("Nothing had changed yet", Assert.Single(_world.GitHub.IssueComments(2))["body"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Contains("Nothing had changed yet", Assert.Single(_world.GitHub.AgentComments(2))["body"]!.GetValue<string>(), StringComparison.Ordinal);
     }
 
     [Fact]

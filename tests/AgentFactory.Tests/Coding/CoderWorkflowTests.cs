@@ -41,7 +41,7 @@ public sealed class CoderWorkflowTests : IAsyncLifetime
         Assert.Equal(0, _world.TestBranch().ExitCode);
         Assert.Throws<InvalidOperationException>(() => _world.OnBranch("plans/issue-1.md"));
         Assert.Equal(["calc.py", "test_calc.py"], _world.World.Origin.Git("ls-tree", "-r", "--name-only", "agent-task/issue-1").Split('\n', StringSplitOptions.RemoveEmptyEntries));
-        var comment = Assert.Single(_world.GitHub.IssueComments(1));
+        var comment = Assert.Single(_world.GitHub.AgentComments(1));
         Assert.Contains(pr["html_url"]!.GetValue<string>(), comment["body"]!.GetValue<string>(), StringComparison.Ordinal);
 
         var steps = await CoderWorld.StepsAsync(service, job.Id);
@@ -97,7 +97,7 @@ public sealed class CoderWorkflowTests : IAsyncLifetime
         Assert.Equal(firstHead, _world.World.Origin.Git("rev-parse", "agent-task/issue-1~1").Trim());
         Assert.Equal("def add(a, b):\n    return a + b\n", _world.OnBranch("calc.py"));
         Assert.Contains("assert add(1, 1) == 2", _world.OnBranch("test_more.py"), StringComparison.Ordinal);
-        Assert.Single(_world.GitHub.IssueComments(1));
+        Assert.Single(_world.GitHub.AgentComments(1));
     }
 
     [Fact]
@@ -108,7 +108,7 @@ public sealed class CoderWorkflowTests : IAsyncLifetime
         AgentWorld.AssertCompleted(await _world.DeliverAsync(service));
 
         Assert.Contains("# Plan for #1", _world.OnBranch("plans/issue-1.md"), StringComparison.Ordinal);
-        var comment = Assert.Single(_world.GitHub.IssueComments(1))["body"]!.GetValue<string>();
+        var comment = Assert.Single(_world.GitHub.AgentComments(1))["body"]!.GetValue<string>();
         Assert.Contains("LLM_MODEL", comment, StringComparison.Ordinal);
         Assert.Contains("docs/coding-agent.md", comment, StringComparison.Ordinal);
     }
@@ -140,7 +140,7 @@ public sealed class CoderWorkflowTests : IAsyncLifetime
         var pr = _world.SinglePull();
         Assert.True(pr["draft"]!.GetValue<bool>());
         Assert.Contains("were not run", pr["body"]!.GetValue<string>(), StringComparison.Ordinal);
-        Assert.Contains(CoderPublisher.CommentMarker, Assert.Single(_world.GitHub.IssueComments(1))["body"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Contains(CoderPublisher.CommentMarker, Assert.Single(_world.GitHub.AgentComments(1))["body"]!.GetValue<string>(), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -163,7 +163,7 @@ public sealed class CoderWorkflowTests : IAsyncLifetime
         Assert.False(pr["draft"]!.GetValue<bool>(), "the tests passed on what the CLI left");
         Assert.Contains("add() adds now.", pr["body"]!.GetValue<string>(), StringComparison.Ordinal);
         Assert.Equal(0, _world.TestBranch().ExitCode);
-        Assert.Single(_world.GitHub.IssueComments(1));
+        Assert.Single(_world.GitHub.AgentComments(1));
         var steps = await CoderWorld.StepsAsync(service, job.Id);
         Assert.Contains(steps, s => s.Kind == StepKinds.Cli && s.Name == "assistant");
         Assert.Contains(steps, s => s.Kind == StepKinds.Tool && s.Name == "run_tests" && !s.IsError);

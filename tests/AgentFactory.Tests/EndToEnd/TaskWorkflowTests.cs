@@ -38,7 +38,7 @@ public sealed class TaskWorkflowTests : IAsyncLifetime
         Assert.Equal("main", pr["base"]!["ref"]!.GetValue<string>());
         Assert.Equal("Plan for #1: Fix the greeting in README.md", pr["title"]!.GetValue<string>());
         var prUrl = pr["html_url"]!.GetValue<string>();
-        var comment = Assert.Single(_world.GitHub.IssueComments(1));
+        var comment = Assert.Single(_world.GitHub.AgentComments(1));
         Assert.Contains(prUrl, comment["body"]!.GetValue<string>(), StringComparison.Ordinal);
         Assert.StartsWith("Opened pull request", first.Output, StringComparison.Ordinal);
         Assert.StartsWith("Found open pull request", second.Output, StringComparison.Ordinal);

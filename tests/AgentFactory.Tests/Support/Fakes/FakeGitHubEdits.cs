@@ -31,7 +31,7 @@ public sealed partial class FakeGitHub
             var text = (await BodyOf(request))["body"]!.GetValue<string>();
             foreach (var list in _issueComments.Values)
                 lock (list)
-                    if (list.Find(c => c["id"]!.GetValue<long>() == id) is { } comment)
+                    if (list.Find(c => c["id"]!.ToJsonString() == id.ToString(System.Globalization.CultureInfo.InvariantCulture)) is { } comment) // ids are stored as int
                     {
                         comment["body"] = text;
                         CommentEdits.Enqueue((id, text));
