@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using AgentFactory.Events;
 using AgentFactory.GitHub;
+using AgentFactory.Jobs;
 using AgentFactory.Observability;
 using AgentFactory.Options;
 using AgentFactory.Queue;

@@ -2,7 +2,6 @@ using System.Text.Json;
 using AgentFactory.Jobs;
 using AgentFactory.Queue;
 using AgentFactory.Routing;
-using Microsoft.Extensions.Logging;
 
 namespace AgentFactory.Agents.Cancel;
 

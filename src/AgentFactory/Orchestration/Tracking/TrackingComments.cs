@@ -4,7 +4,6 @@ using AgentFactory.GitHub;
 using AgentFactory.Jobs;
 using AgentFactory.Queue;
 using AgentFactory.Routing;
-using Microsoft.Extensions.Logging;
 
 namespace AgentFactory.Orchestration.Tracking;
 
