@@ -16,7 +16,7 @@ namespace AgentFactory.Cli;
 /// </summary>
 internal static class DoctorGitHubCheck
 {
-    private static readonly string[] GitHubKinds = ["code_review", "task"];
+    private static readonly string[] GitHubKinds = ["code_review", "task", "coder"];
 
     public static async Task RunAsync(Action<DoctorCommand.Level, string, string?> report, CancellationToken ct)
     {

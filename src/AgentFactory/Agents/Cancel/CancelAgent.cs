@@ -57,9 +57,10 @@ public sealed partial class CancelAgent(string name, IOperatorViews store, Queue
     private static partial void LogCancelled(ILogger logger, long jobId, string repository, long number, int count);
 }
 
-public sealed class CancelAgentKind(IJobStore store, QueueSignal signal, ILogger<CancelAgent> log) : IAgentKind
+/// <summary>The store and signal are absent where agents are only checked (agentfactory doctor); the agent runs only in the service.</summary>
+public sealed class CancelAgentKind(ILogger<CancelAgent> log, IJobStore? store = null, QueueSignal? signal = null) : IAgentKind
 {
     public string Kind => "cancel";
 
-    public IAgent Create(string name, JsonElement settings) => new CancelAgent(name, store, signal, log);
+    public IAgent Create(string name, JsonElement settings) => new CancelAgent(name, store!, signal ?? new QueueSignal(), log);
 }

@@ -45,7 +45,7 @@ public sealed partial class CoderAgent(string name, CoderSettings settings, ICod
         var title = UntrustedText.Clean(issue.Title ?? "");
         var branchName = settings.BranchPrefix + number;
 
-        var work = await WorkAsync(job, repo, branchName, baseBranch, number, title, false, (branch, c) => InstructionsAsync(branch, issue, c), ct);
+        var work = await WorkAsync(job, repo, branchName, baseBranch, number, title, false, (branch, c) => InstructionsAsync(branch, issue, job, c), ct);
         var report = new CoderReport(number, title, branchName, baseBranch.Name, work.Outcome, work.DiffStat, work.Usage);
         var pr = work.HasWork ? await CoderPublisher.PullRequestAsync(repo, report, ct) : null;
         await CoderPublisher.CommentAsync(repo, number, CoderPublisher.CommentText(report, pr), ct);
@@ -122,11 +122,15 @@ public sealed partial class CoderAgent(string name, CoderSettings settings, ICod
     }
 
     /// <summary>The task: the issue fenced as untrusted input, and the repository's agent instructions from its default branch.</summary>
-    private async Task<string> InstructionsAsync(CoderBranch branch, Octokit.Issue issue, CancellationToken ct)
+    private async Task<string> InstructionsAsync(CoderBranch branch, Octokit.Issue issue, AgentJob job, CancellationToken ct)
     {
         var text = new StringBuilder();
         text.Append("Issue #").Append(issue.Number).Append(", opened by @").Append(issue.User?.Login ?? "?").Append(":\n");
         text.Append(UntrustedText.Fence("issue", $"{issue.Title}\n\n{issue.Body}")).Append('\n');
+        // A "/fix <instruction>" comment: what its author asked for, as data like the issue itself.
+        if (job.PayloadString("agentfactory.argument") is { Length: > 0 } asked)
+            text.Append("\nThe comment that asked for this work (by @").Append(job.PayloadString("comment.user.login") ?? "?").Append(") says:\n")
+                .Append(UntrustedText.Fence("comment", asked)).Append('\n');
         if (await branch.InstructionsAsync(ct) is { } instructions)
             text.Append("\nThe repository's instructions for agents (").Append(settings.InstructionsFile).Append(", from the default branch):\n")
                 .Append(UntrustedText.Fence("repository-instructions", Cut(instructions, 8_000))).Append('\n');
