@@ -168,4 +168,28 @@ public sealed class CoderWorkflowTests : IAsyncLifetime
         Assert.Contains(steps, s => s.Kind == StepKinds.Cli && s.Name == "assistant");
         Assert.Contains(steps, s => s.Kind == StepKinds.Tool && s.Name == "run_tests" && !s.IsError);
     }
+
+    [Fact]
+    public async Task A_fix_comment_on_the_issue_runs_the_coder_with_its_instruction_fenced_as_untrusted_input()
+    {
+        await using var model = await FakeOpenAiServer.StartAsync();
+        model.Script.Enqueue(CoderWorld.Fix());
+        var routing = CoderWorld.Routing().Replace("\"routes\": [", "\"routes\": [ { \"event\": \"issue_comment\", \"commands\": [\"/fix\"], \"on\": [\"issue\"], \"jobType\": \"github_issue\" },", StringComparison.Ordinal);
+        await using var service = await _world.StartAsync(routing, CoderWorld.Llm(model));
+        var comment = _world.World.Payload("issues", "labeled", n =>
+        {
+            n.AsObject().Remove("label");
+            n["action"] = "created";
+            n["issue"]!["number"] = 1;
+            n["comment"] = new JsonObject { ["id"] = 5, ["body"] = "/fix keep the signature and make it add", ["user"] = new JsonObject { ["login"] = "maintainer", ["type"] = "User" } };
+            n["sender"] = new JsonObject { ["login"] = "maintainer", ["id"] = 99, ["type"] = "User" };
+        });
+
+        AgentWorld.AssertCompleted(await AgentWorld.DeliverAsync(service, "issue_comment", comment));
+
+        var task = JsonNode.Parse(model.Completions.First().Body)!["messages"]![1]!["content"]!.ToString();
+        Assert.Contains("<untrusted-input source=\"comment\"", task, StringComparison.Ordinal);
+        Assert.Contains("keep the signature and make it add", task, StringComparison.Ordinal);
+        Assert.Equal(0, _world.TestBranch().ExitCode);
+    }
 }
