@@ -25,7 +25,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 /// start (run_shell "true") on top. --turns N (default 200) shows whether turns slow down as the transcript
 /// grows; --jobs K runs K coding jobs at once and reports memory per running job.
 /// </summary>
-static class CoderBench
+internal static class CoderBench
 {
     public static async Task RunAsync(Func<string, string, string> get)
     {

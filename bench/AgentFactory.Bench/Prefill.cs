@@ -2,7 +2,7 @@ using AgentFactory.Queue;
 using Npgsql;
 
 /// <summary>The growth scenario: M completed jobs in agent_jobs and M events in webhook_events (PostgreSQL only), then VACUUM ANALYZE as autovacuum would.</summary>
-static class Prefill
+internal static class Prefill
 {
     public static async Task RunAsync(IJobStore store, string? databaseUrl, string sqlitePath, int rows)
     {

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text.Json;
 using AgentFactory.Agents;
@@ -41,7 +40,7 @@ Directory.CreateDirectory(dataDir);
 
 var concurrencySetting = keys > 0 ? ", \"concurrency\": { \"key\": \"bench#{{k}}\", \"mode\": \"serialize\" }" : "";
 var routing = RoutingLoader.Parse("""
-    { "routes": [], "jobs": { "noop": { "agent": "noop", "maxAttempts": 1, "timeout": "00:01:00"
+    { "routes": [], "jobs": { "noop": { "agent": "noop", "permission": "none", "maxAttempts": 1, "timeout": "00:01:00"
     """ + concurrencySetting + """
     }, "*": { "agent": "noop" } },
       "agents": { "noop": { "kind": "noop" } } }
@@ -177,7 +176,7 @@ Console.WriteLine(JsonSerializer.Serialize(result));
 return 0;
 
 /// <summary>Counts completions (the notifier is called after the write-back) and timestamps agent starts.</summary>
-sealed class NoopProbe : IJobNotifier
+internal sealed class NoopProbe : IJobNotifier
 {
     private int _completed;
     private int _expected = int.MaxValue;
@@ -205,13 +204,13 @@ sealed class NoopProbe : IJobNotifier
     }
 }
 
-sealed class NoopAgentKind(NoopProbe probe) : IAgentKind
+internal sealed class NoopAgentKind(NoopProbe probe) : IAgentKind
 {
     public string Kind => "noop";
     public IAgent Create(string name, JsonElement settings) => new NoopAgent(name, probe);
 }
 
-sealed class NoopAgent(string name, NoopProbe probe) : IAgent
+internal sealed class NoopAgent(string name, NoopProbe probe) : IAgent
 {
     public string Name { get; } = name;
     public Task<AgentResult> RunAsync(AgentJob job, CancellationToken ct)
@@ -221,7 +220,7 @@ sealed class NoopAgent(string name, NoopProbe probe) : IAgent
     }
 }
 
-sealed class Args(Dictionary<string, string> values)
+internal sealed class Args(Dictionary<string, string> values)
 {
     public static Args Parse(string[] args)
     {

@@ -19,7 +19,7 @@ public sealed partial class JobCompleter(
     {
         outcome = outcome with { Error = redactor.RedactOrNull(outcome.Error), Output = redactor.RedactOrNull(outcome.Output) };
         var verdict = policy.Decide(job, outcome.End, time.GetUtcNow());
-        await WriteBackAsync(job, verdict, outcome.Error, outcome.Output);
+        var written = await WriteBackAsync(job, verdict, outcome.Error, outcome.Output);
         metrics.JobFinished(job.JobType, outcome.End == AttemptEnd.Succeeded ? "completed" : outcome.End == AttemptEnd.Refused ? "refused" : verdict.Decision switch
         {
             Decision.Retry => "retried",
@@ -30,7 +30,8 @@ public sealed partial class JobCompleter(
         LogJobEnded(log, job.Id, job.JobType, job.Attempt, outcome.End, verdict.Decision, elapsed.TotalMilliseconds, outcome.Error ?? "");
         if (lifecycle is not null) await lifecycle.AttemptEndedAsync(job, outcome, verdict); // the tracking comment; never throws
         // A refused trigger is not told: whoever may send the events must not be able to flood the channels.
-        if (verdict.Decision is Decision.Complete or Decision.Fail && outcome.End != AttemptEnd.Refused)
+        // An outcome the store refused (the job was cancelled or superseded, or another instance holds it) is not told either: it did not happen.
+        if (written && verdict.Decision is Decision.Complete or Decision.Fail && outcome.End != AttemptEnd.Refused)
         {
             var status = verdict.Decision == Decision.Complete ? JobStatus.Completed : JobStatus.Failed;
             await notifier.JobEndedAsync(job, new JobEnding(status, outcome.Error, outcome.Output), CancellationToken.None);
@@ -39,7 +40,7 @@ public sealed partial class JobCompleter(
     }
 
     /// <summary>Writes the verdict, retrying while the database is briefly unreachable. If it stays down, the lease expires and the job is rescued.</summary>
-    private async Task WriteBackAsync(JobRecord job, Verdict verdict, string? error, string? output)
+    private async Task<bool> WriteBackAsync(JobRecord job, Verdict verdict, string? error, string? output)
     {
         for (var attempt = 1; ; attempt++)
         {
@@ -54,7 +55,7 @@ public sealed partial class JobCompleter(
                     _ => true,
                 };
                 if (!held) LogLeaseLost(log, job.Id, job.Attempt);
-                return;
+                return held;
             }
             catch (StoreUnavailableException e) when (attempt < 5)
             {
@@ -64,7 +65,7 @@ public sealed partial class JobCompleter(
             catch (StoreUnavailableException e)
             {
                 LogWriteBackGaveUp(log, job.Id, e.Message);
-                return;
+                return false;
             }
         }
     }
