@@ -64,7 +64,10 @@ public sealed class CliWorld : IAsyncDisposable
     {
         var clock = time ?? TimeProvider.System;
         var environment = new Dictionary<string, string>(env ?? SandboxWorld.Env);
-        return new CodingRun(Worktree, Processes, Sandbox.Policy(), environment, new BudgetScope(7, ModelKit.Repository, limits ?? BudgetLimits.None),
+        var policy = Sandbox.Policy();
+        // A checkout under /tmp (a CI clone there) is hidden by the sandbox's private /tmp: the real CLIs in it are bound back in.
+        if (RealCli.Folder.StartsWith("/tmp/", StringComparison.Ordinal)) policy = policy with { WritablePaths = [.. policy.WritablePaths, RealCli.Folder] };
+        return new CodingRun(Worktree, Processes, policy, environment, new BudgetScope(7, ModelKit.Repository, limits ?? BudgetLimits.None),
             clock.GetUtcNow() + (wallClock ?? TimeSpan.FromMinutes(5)), Steps, [], _ => { Checkpoints++; return System.Threading.Tasks.Task.FromResult<string?>("abc123"); },
             new CodingToolSettings { TestCommand = "python3 test_calc.py" }, clock);
     }
