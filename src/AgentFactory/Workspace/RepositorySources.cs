@@ -40,6 +40,17 @@ public sealed class RepositorySources(AgentFactoryOptions options, GitHubClients
     public RepositorySource? Mapped(RepositoryName repository) =>
         options.RepositoryPaths.TryGetValue(repository.Key, out var path) ? new RepositorySource(repository, new GitRemote(path), "REPOSITORY_PATHS", "none") : null;
 
+    /// <summary>
+    /// Where an agent pushes: its configured remote (a URL, whose password moves to a header, or a path), else the
+    /// repository on the GitHub host of GITHUB_API_URL. The job's GitHub token goes to that host only.
+    /// </summary>
+    public GitRemote PushTarget(string? configured, GitHub.GitHubRepo repo)
+    {
+        if (configured is null) return OnGitHost(repo.Repository, repo.Token).Remote;
+        var remote = GitRemote.FromConfigured(configured);
+        return remote.Auth is null && remote.IsOn(GitHost) ? remote with { Auth = GitAuth.Token(GitHost, repo.Token) } : remote;
+    }
+
     public RepositorySource OnGitHost(RepositoryName repository, string? token)
     {
         var url = new Uri(GitHost, $"{repository.Owner}/{repository.Name}.git");

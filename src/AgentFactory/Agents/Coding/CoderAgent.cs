@@ -73,7 +73,7 @@ public sealed partial class CoderAgent(string name, CoderSettings settings, ICod
     private async Task<Work> WorkAsync(AgentJob job, GitHubRepo repo, string branchName, GitTarget baseBranch, int number, string title, bool followUp,
         Func<CoderBranch, CancellationToken, Task<string>> instructions, CancellationToken ct)
     {
-        var remote = CoderBranch.PushTarget(settings.Remote, s.Sources, repo);
+        var remote = s.Sources.PushTarget(settings.Remote, repo);
         await using var branch = await CoderBranch.OpenAsync(s.Worktrees, await s.Sources.ForJobAsync(job, Name, ct), s.Git, settings, remote,
             branchName, baseBranch, $"coder-{job.Id}", ct);
         var steps = new StoreStepRecorder(s.Steps, job.Record.Lease, s.Redactor);

@@ -1,4 +1,3 @@
-using AgentFactory.GitHub;
 using AgentFactory.Workspace;
 
 namespace AgentFactory.Agents.Coding;
@@ -103,14 +102,6 @@ public sealed class CoderBranch : IAsyncDisposable
                 : $"Check agents.<name>.remote ({_remote.Url}) and its credentials."));
         _pushed = head;
         return head;
-    }
-
-    /// <summary>Where the agent pushes: agents.&lt;name&gt;.remote (its password moved to a header), else the repository on the GitHub host with the job's token.</summary>
-    public static GitRemote PushTarget(string? configured, RepositorySources sources, GitHubRepo repo)
-    {
-        if (configured is null) return sources.OnGitHost(repo.Repository, repo.Token).Remote;
-        var remote = GitRemote.FromConfigured(configured);
-        return remote.Auth is null && remote.IsOn(sources.GitHost) ? remote with { Auth = GitAuth.Token(sources.GitHost, repo.Token) } : remote;
     }
 
     public ValueTask DisposeAsync() => Tree.DisposeAsync();

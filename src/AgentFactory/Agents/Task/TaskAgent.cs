@@ -65,24 +65,13 @@ public sealed partial class TaskAgent(string name, TaskAgentSettings settings, G
         await git.RunAsync(tree.Path, ["-c", $"user.name={settings.AuthorName}", "-c", $"user.email={settings.AuthorEmail}", "-c", "commit.gpgsign=false",
             "commit", "--quiet", "--allow-empty", "-m", $"Plan for #{issue.Number}: {issue.Title}\n\nWritten by Agent Factory ({author}) for {issue.Url}"], ct);
 
-        var remote = PushTarget(repo);
+        var remote = sources.PushTarget(settings.Remote, repo);
         // The branch belongs to the agent: a rerun replaces an earlier plan whose pull request was closed.
         var push = await git.TryRunAsync(tree.Path, ["push", "--force", "--quiet", "--end-of-options", remote.Url, $"HEAD:refs/heads/{branch}"], ct, GitConfig.For(remote.Auth));
         if (push.ExitCode != 0)
             throw new GitException($"Could not push the plan branch {branch} to {remote.Url}: {push.Output.Trim()}. " + (settings.Remote is null
                 ? $"The remote is {repo.FullName} on the git host of GITHUB_API_URL: check that the GitHub credential may push to it (Contents: read and write)."
                 : $"Check agents.{Name}.remote and its credentials."));
-    }
-
-    /// <summary>
-    /// agents.&lt;name&gt;.remote (a URL, whose password moves to a header, or a path), else the repository
-    /// on the GitHub host of GITHUB_API_URL. The GitHub token goes to that host only.
-    /// </summary>
-    private GitRemote PushTarget(GitHubRepo repo)
-    {
-        if (settings.Remote is null) return sources.OnGitHost(repo.Repository, repo.Token).Remote;
-        var remote = GitRemote.FromConfigured(settings.Remote);
-        return remote.Auth is null && remote.IsOn(sources.GitHost) ? remote with { Auth = GitAuth.Token(sources.GitHost, repo.Token) } : remote;
     }
 
     private static async Task<PullRequest> OpenPullRequestAsync(GitHubRepo repo, IssueInfo issue, string branch, string baseBranch, CancellationToken ct)
