@@ -49,8 +49,8 @@ public sealed partial class GitHubClients : IDisposable
         if (!_settings.Configured)
             throw new PermanentAgentException($"Agent '{agentName}' needs GitHub access: set GITHUB_TOKEN, or GITHUB_APP_ID with GITHUB_APP_PRIVATE_KEY (see docs/workflows.md).");
         var repository = RepositoryName.FromJob(job, agentName);
-        var token = await TokenForAsync(job, ct);
-        return new GitHubRepo(repository, Client(new Credentials(token)), token);
+        var (token, asApp) = await CredentialForAsync(job, ct);
+        return new GitHubRepo(repository, Client(new Credentials(token)), token, asApp);
     }
 
     /// <summary>
@@ -58,18 +58,19 @@ public sealed partial class GitHubClients : IDisposable
     /// installation token); null when no GitHub credential is configured (public repositories only).
     /// </summary>
     public async Task<string?> GitTokenForAsync(AgentJob job, CancellationToken ct) =>
-        _settings.Configured ? await TokenForAsync(job, ct) : null;
+        _settings.Configured ? (await CredentialForAsync(job, ct)).Token : null;
 
-    private async Task<string> TokenForAsync(AgentJob job, CancellationToken ct)
+    /// <summary>The token for the job, and whether it is the GitHub App's installation token (checks:write) rather than GITHUB_TOKEN.</summary>
+    private async Task<(string Token, bool AsApp)> CredentialForAsync(AgentJob job, CancellationToken ct)
     {
-        if (_settings.AppId is null || _appKey is null) return _settings.Token!;
+        if (_settings.AppId is null || _appKey is null) return (_settings.Token!, false);
         long? installation = long.TryParse(job.PayloadString("installation.id"), out var id) ? id : _settings.AppInstallationId;
         if (installation is not { } installationId)
         {
-            return _settings.Token ?? throw new PermanentAgentException(
-                "The event names no installation (installation.id) and GITHUB_APP_INSTALLATION_ID is not set, so the GitHub App cannot act. Set GITHUB_APP_INSTALLATION_ID for manual jobs.");
+            return (_settings.Token ?? throw new PermanentAgentException(
+                "The event names no installation (installation.id) and GITHUB_APP_INSTALLATION_ID is not set, so the GitHub App cannot act. Set GITHUB_APP_INSTALLATION_ID for manual jobs."), false);
         }
-        return await InstallationTokenAsync(installationId, ct);
+        return (await InstallationTokenAsync(installationId, ct), true);
     }
 
     private async Task<string> InstallationTokenAsync(long installationId, CancellationToken ct)

@@ -3,8 +3,11 @@ using Octokit;
 namespace AgentFactory.GitHub;
 
 /// <summary>An authenticated client bound to the repository of one job's event.</summary>
-public sealed class GitHubRepo(RepositoryName repository, IGitHubClient client, string token)
+/// <param name="asApp">The client acts as the GitHub App's installation (it may write check runs), not as GITHUB_TOKEN's user.</param>
+public sealed class GitHubRepo(RepositoryName repository, IGitHubClient client, string token, bool asApp = false)
 {
+    public bool AsApp { get; } = asApp;
+
     public RepositoryName Repository { get; } = repository;
     public string Owner => Repository.Owner;
     public string Name => Repository.Name;

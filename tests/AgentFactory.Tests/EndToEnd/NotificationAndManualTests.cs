@@ -127,7 +127,9 @@ public sealed class NotificationAndManualTests : IAsyncLifetime
         var exchange = Assert.Single(_world.GitHub.Requests, r => r.Path.EndsWith("/app/installations/77/access_tokens", StringComparison.Ordinal));
         Assert.StartsWith("Bearer ey", exchange.Authorization, StringComparison.Ordinal);
         var apiCalls = _world.GitHub.Requests.Where(r => r.Path.Contains("/repos/", StringComparison.Ordinal)).ToList();
-        Assert.Equal(4, apiCalls.Count);
+        // Each push review: the compare, the commit comment, and its check run (created, then ended).
+        Assert.Equal(8, apiCalls.Count);
+        Assert.Equal(2, _world.GitHub.CheckRuns.Count);
         Assert.All(apiCalls, r => Assert.StartsWith("token ghs_installation77_", r.Authorization, StringComparison.OrdinalIgnoreCase));
         Assert.Equal(2, _world.GitHub.CommitComments.Count);
     }

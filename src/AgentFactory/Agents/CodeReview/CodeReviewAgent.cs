@@ -35,7 +35,12 @@ public sealed partial class CodeReviewAgent(string name, CodeReviewSettings sett
         if (before is not null) GitTarget.Commit(before, "before");
         var branch = job.PayloadString("ref")?.Replace("refs/heads/", "", StringComparison.Ordinal) ?? "?";
         var repo = await github.ForJobAsync(job, Name, ct);
+        var check = await ReviewCheck.StartAsync(repo, after, settings.Report, $"the push to {branch}", log, ct);
+        return await ReportedAsync(check, () => ReviewPushAsync(job, repo, after, before, branch, ct), ct);
+    }
 
+    private async Task<Reviewed> ReviewPushAsync(AgentJob job, GitHubRepo repo, string after, string? before, string branch, CancellationToken ct)
+    {
         IReadOnlyList<GitHubCommitFile> files;
         IReadOnlyList<string> messages;
         string range;
@@ -58,7 +63,8 @@ public sealed partial class CodeReviewAgent(string name, CodeReviewSettings sett
         var comment = await repo.CallAsync("posting the review as a commit comment",
             c => c.Repository.Comment.Create(repo.Owner, repo.Name, after, new NewCommitComment(ReviewBody.CommitComment(review, settings.Limits))), ct);
         LogPosted(log, repo.FullName, range, findings);
-        return AgentResult.Success($"Reviewed {range} of {repo.FullName} ({changes.Count} files, {findings} findings, {review.Author}); commit comment {comment.HtmlUrl}");
+        return new(AgentResult.Success($"Reviewed {range} of {repo.FullName} ({changes.Count} files, {findings} findings, {review.Author}); commit comment {comment.HtmlUrl}"),
+            review, comment.HtmlUrl);
     }
 
     private async Task<AgentResult> ReviewPullRequestAsync(AgentJob job, CancellationToken ct)
@@ -74,6 +80,12 @@ public sealed partial class CodeReviewAgent(string name, CodeReviewSettings sett
         if (head is not null && string.Equals(history.ReviewedSha, head, StringComparison.OrdinalIgnoreCase))
             return AgentResult.Success($"Pull request #{number} of {repo.FullName}: {head[..7]} was already reviewed; nothing new to review.");
 
+        var check = await ReviewCheck.StartAsync(repo, head, settings.Report, $"pull request #{number}", log, ct);
+        return await ReportedAsync(check, () => ReviewPullRequestAsync(job, repo, number, head, pullFiles, history, ct), ct);
+    }
+
+    private async Task<Reviewed> ReviewPullRequestAsync(AgentJob job, GitHubRepo repo, int number, string? head, IReadOnlyList<FileChange> pullFiles, ReviewHistory history, CancellationToken ct)
+    {
         var title = $"pull request #{number}: {job.PayloadString("pull_request.title") ?? ""}".TrimEnd(' ', ':');
         var description = job.PayloadString("pull_request.body");
         IReadOnlyList<FileChange> changes = pullFiles;
@@ -93,8 +105,39 @@ public sealed partial class CodeReviewAgent(string name, CodeReviewSettings sett
         var body = ReviewBody.PullRequest(review, plan.Elsewhere, plan.Inline.Count, plan.Repeated, range, head, settings.Limits, caveat);
         var posted = await PullRequestReviewer.PostAsync(repo, number, head, body, plan, ct);
         LogPosted(log, repo.FullName, $"#{number}", plan.Inline.Count + plan.Elsewhere.Count);
-        return AgentResult.Success($"Reviewed pull request #{number} of {repo.FullName} ({(range is null ? "" : range + ", ")}{changes.Count} files, " +
-            $"{plan.Inline.Count} inline comments, {plan.Elsewhere.Count} findings in the summary, {plan.Repeated} already posted, {review.NotReviewed.Count} files not reviewed, {review.Author}); review {posted.HtmlUrl}");
+        return new(AgentResult.Success($"Reviewed pull request #{number} of {repo.FullName} ({(range is null ? "" : range + ", ")}{changes.Count} files, " +
+            $"{plan.Inline.Count} inline comments, {plan.Elsewhere.Count} findings in the summary, {plan.Repeated} already posted, {review.NotReviewed.Count} files not reviewed, {review.Author}); review {posted.HtmlUrl}"),
+            review, posted.HtmlUrl);
+    }
+
+    private sealed record Reviewed(AgentResult Result, ReviewDraft Review, string? Url);
+
+    /// <summary>Runs the review and ends its check run or commit status with how it ended; the review's own outcome is unchanged.</summary>
+    private static async Task<AgentResult> ReportedAsync(ReviewCheck? check, Func<Task<Reviewed>> review, CancellationToken ct)
+    {
+        if (check is null) return (await review()).Result;
+        try
+        {
+            var done = await review();
+            var findings = done.Review.AllFindings;
+            var verdict = ReviewCheck.VerdictOf(findings);
+            var errors = findings.Count(f => f.Severity == ReviewSeverity.Error);
+            var title = verdict == ReviewVerdict.Clean ? "No findings"
+                : $"{findings.Count} finding{(findings.Count == 1 ? "" : "s")}{(errors > 0 ? $", {errors} error{(errors == 1 ? "" : "s")}" : "")}";
+            await check.EndAsync(verdict, title, string.IsNullOrWhiteSpace(done.Review.Summary) ? title : done.Review.Summary, done.Url);
+            return done.Result;
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            await check.EndAsync(ReviewVerdict.Cancelled, "Stopped before it finished",
+                "The review was cancelled before it finished: superseded by a newer push, cancelled with /cancel, or the service restarted (then it runs again).");
+            throw;
+        }
+        catch (Exception e)
+        {
+            await check.EndAsync(ReviewVerdict.Failed, "The review failed", e.Message);
+            throw;
+        }
     }
 
     /// <summary>With checkout on, each changed file's size at the commit, from a private worktree.</summary>

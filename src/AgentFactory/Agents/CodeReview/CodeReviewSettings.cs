@@ -16,6 +16,12 @@ public sealed class CodeReviewSettings
     /// <summary>"info" (everything, the default), "warning" or "error": findings below it are not posted.</summary>
     public string MinSeverity { get; set; } = "info";
 
+    /// <summary>
+    /// Where the review's state shows on the head commit: "auto" (a check run with a GitHub App, else a commit
+    /// status), "check", "status" or "none".
+    /// </summary>
+    public string Report { get; set; } = "auto";
+
     internal ReviewLimits Limits => new(LargeFileChangeLines, LargeDiffLines, LargeFileBytes);
 
     internal ReviewSeverity Threshold => ReviewSeverities.Parse(MinSeverity) is { } s && MinSeverity.Trim().ToLowerInvariant() is "info" or "warning" or "error" ? s : ReviewSeverity.Info;
@@ -27,6 +33,8 @@ public sealed class CodeReviewSettings
             return $"agents.{agent}: largeFileChangeLines, largeDiffLines and largeFileBytes must be positive.";
         if (MinSeverity?.Trim().ToLowerInvariant() is not ("info" or "warning" or "error"))
             return $"agents.{agent}.minSeverity is \"{MinSeverity}\"; use {ReviewSeverities.Accepted} (findings below it are not posted).";
+        if (Report?.Trim().ToLowerInvariant() is not ("auto" or "check" or "status" or "none"))
+            return $"agents.{agent}.report is \"{Report}\"; use \"auto\", \"check\" (a check run; needs a GitHub App), \"status\" (a commit status) or \"none\".";
         return null;
     }
 }
