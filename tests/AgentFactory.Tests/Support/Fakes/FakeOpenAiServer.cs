@@ -20,6 +20,9 @@ public sealed class FakeOpenAiServer : FakeServer
 
     public ReplyScript Script { get; } = new();
 
+    /// <summary>Every chat completion waits for this before it answers (a model that is slow until the test says so).</summary>
+    public Task Gate { get; set; } = Task.CompletedTask;
+
     /// <summary>The endpoint to configure as LLM_BASE_URL or models.NAME.baseUrl.</summary>
     public Uri V1 => new(BaseUrl, "v1");
 
@@ -68,6 +71,8 @@ public sealed class FakeOpenAiServer : FakeServer
         app.MapPost(CompletionsPath, async (HttpContext context) =>
         {
             var body = JsonNode.Parse(await new StreamReader(context.Request.Body).ReadToEndAsync())!;
+            await Gate.WaitAsync(context.RequestAborted).ContinueWith(_ => { }, TaskScheduler.Default);
+            if (context.RequestAborted.IsCancellationRequested) return;
             var reply = Script.Next();
             if (reply.Hang)
             {
