@@ -64,6 +64,8 @@ public static class ServiceRegistration
         services.AddSingleton<Agents.Trust.CollaboratorPermissions>();
         services.AddSingleton<Agents.Trust.TrustGate>();
         services.AddSingleton(sp => new Agents.Trust.AgentInstructions(sp.GetRequiredService<Workspace.Mirrors>(), sp.GetRequiredService<Workspace.Git>()));
+        services.TryAddSingleton(Orchestration.Tracking.TrackingProgressSettings.Default);
+        services.AddSingleton<Orchestration.Tracking.TrackingProgress>();
         services.AddSingleton<Orchestration.Tracking.IJobLifecycle, Orchestration.Tracking.TrackingComments>();
         services.AddSingleton<JobExecutor>();
         services.AddSingleton<JobCompleter>();

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using AgentFactory.Agents;
 using AgentFactory.Jobs;
+using AgentFactory.Orchestration.Tracking;
 using AgentFactory.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -31,6 +32,8 @@ public sealed class TrackingCommentTests : IAsyncLifetime
 
     private AgentWorld _world = null!;
     private ProbeAgentKind _probe = null!;
+    private TestService? _service;
+    private readonly TaskCompletionSource _seen = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public async Task InitializeAsync()
     {
@@ -42,6 +45,7 @@ public sealed class TrackingCommentTests : IAsyncLifetime
             "budget" => throw new PermanentAgentException("budget ended: the job used 50000 of its 50000 tokens (jobs.tracked budget)"),
             "retry" when job.Attempt == 1 => AgentResult.Failure("the model timed out"),
             "block" => await Block(ct),
+            "steps" => await StepsThenWait(job, ct),
             _ => AgentResult.Success("done"),
         });
     }
@@ -55,7 +59,25 @@ public sealed class TrackingCommentTests : IAsyncLifetime
         return AgentResult.Success();
     }
 
-    private Task<TestService> StartAsync() => _world.StartServiceAsync(routingJson: Routing, services: x => x.AddSingleton<IAgentKind>(_probe));
+    /// <summary>
+    /// Records a model turn and two tool calls (one failed) whose arguments try to mention someone and break out of
+    /// the code span, then waits until the test has seen them in the comment.
+    /// </summary>
+    private async Task<AgentResult> StepsThenWait(AgentJob job, CancellationToken ct)
+    {
+        var store = _service!.Store;
+        await store.AppendStepAsync(job.Record.Lease, new NewJobStep(StepKinds.Model, "test-model", InputTokens: 1200, OutputTokens: 34), ct);
+        await store.AppendStepAsync(job.Record.Lease, new NewJobStep(StepKinds.Tool, "view_file", Input: """{"path":"src/a`b.py\n@mallory [x](https://evil.example)"}"""), ct);
+        await store.AppendStepAsync(job.Record.Lease, new NewJobStep(StepKinds.Tool, "run_tests", Input: "{}", IsError: true), ct);
+        await _seen.Task.WaitAsync(ct);
+        return AgentResult.Success("done");
+    }
+
+    private async Task<TestService> StartAsync(Action<Options.AgentFactoryOptions>? configure = null) => _service = await _world.StartServiceAsync(routingJson: Routing, configure: configure, services: x =>
+    {
+        x.AddSingleton<IAgentKind>(_probe);
+        x.AddSingleton(new TrackingProgressSettings(TimeSpan.FromMilliseconds(100)));
+    });
 
     private async Task<long> CommentAsync(TestService service, string body, string jobType)
     {
@@ -153,6 +175,36 @@ public sealed class TrackingCommentTests : IAsyncLifetime
 
         AgentWorld.AssertCompleted(await service.WaitForJobAsync(id, JobStatus.Completed, JobStatus.Failed));
         Assert.Empty(_world.GitHub.TrackingComments(1, id));
+        Assert.Single(_probe.Started);
+    }
+
+    [Fact]
+    public async Task A_running_job_shows_its_steps_as_a_checklist_that_cannot_mention_or_link_and_keeps_them_at_the_end()
+    {
+        await using var service = await StartAsync();
+        var id = await CommentAsync(service, "/fix steps", "tracked");
+
+        var running = await TrackingSaysAsync(id, "`run_tests` — failed");
+        _seen.SetResult();
+        Assert.Contains("is running: attempt 1 of 2.\n\n**Steps** (2 steps, 1 model turn, 1,234 tokens)\n", running, StringComparison.Ordinal);
+        // Attack: the model's arguments hold a mention, a link and a backtick to close the code span; they stay inside it.
+        Assert.Contains("- [x] `view_file` `src/a'b.py @mallory [x](https://evil.example)`\n", running, StringComparison.Ordinal);
+        Assert.EndsWith("- [ ] …", running, StringComparison.Ordinal);
+        var done = await TrackingSaysAsync(id, "completed");
+        Assert.Contains("- [x] `run_tests` — failed", done, StringComparison.Ordinal);
+        Assert.DoesNotContain("- [ ] …", done, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_job_cancelled_while_it_waits_for_its_retry_ends_cancelled_not_retrying()
+    {
+        await using var service = await StartAsync(o => o.RetryBaseDelay = TimeSpan.FromHours(1));
+        var id = await CommentAsync(service, "/fix retry", "tracked");
+        await TrackingSaysAsync(id, "it is retried");
+
+        Assert.True(await service.Store.CancelJobAsync(id, CancellationToken.None));
+
+        Assert.Contains("was cancelled", await TrackingSaysAsync(id, "was cancelled"), StringComparison.Ordinal);
         Assert.Single(_probe.Started);
     }
 }

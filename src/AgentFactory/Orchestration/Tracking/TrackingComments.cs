@@ -14,34 +14,46 @@ namespace AgentFactory.Orchestration.Tracking;
 /// comment; with GITHUB_SERVICE_LOGIN set only a comment of the service's own account counts. A GitHub failure here is
 /// logged and never fails the job.
 /// </summary>
-public sealed partial class TrackingComments(RoutingConfig routing, GitHubClients github, IJobStore store, TimeProvider time, ILogger<TrackingComments> log) : IJobLifecycle
+public sealed partial class TrackingComments(RoutingConfig routing, GitHubClients github, IJobStore store, TrackingProgress progress, TimeProvider time,
+    ILogger<TrackingComments> log) : IJobLifecycle
 {
     private const string Who = "tracking comment";
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(20);
     private readonly ConcurrentDictionary<long, long> _commentIds = new();
 
-    public Task AttemptStartedAsync(JobRecord job, JobTypeSettings settings) =>
-        settings.TrackingComment ? WriteAsync(job, () => Task.FromResult<string?>(TrackingText.Started(job, settings)), final: false) : Task.CompletedTask;
-
-    public Task AttemptEndedAsync(JobRecord job, AttemptOutcome outcome, Verdict verdict)
+    public async Task AttemptStartedAsync(JobRecord job, JobTypeSettings settings)
     {
-        if (!routing.SettingsFor(job.JobType).TrackingComment) return Task.CompletedTask;
-        if (outcome.End is AttemptEnd.Refused or AttemptEnd.LeaseLost) return Task.CompletedTask; // Refused: the agent never started, so there is no comment
+        if (!settings.TrackingComment) return;
+        await progress.StopAsync(job.Id); // a retry that starts ends the wait for it
+        await WriteAsync(job, () => Task.FromResult<string?>(TrackingText.Started(job, settings)), final: false);
+        await progress.FollowAsync(job, steps =>
+            WriteAsync(job, () => Task.FromResult<string?>(TrackingText.Started(job, settings) + TrackingChecklist.Render(steps, running: true)), final: false));
+    }
+
+    public async Task AttemptEndedAsync(JobRecord job, AttemptOutcome outcome, Verdict verdict)
+    {
+        if (!routing.SettingsFor(job.JobType).TrackingComment) return;
+        await progress.StopAsync(job.Id);
+        if (outcome.End is AttemptEnd.Refused or AttemptEnd.LeaseLost) return; // Refused: the agent never started, so there is no comment
         async Task<string?> Text()
         {
             // The row has the last word: a job cancelled or superseded while its agent finished anyway is cancelled.
             var row = await store.GetJobAsync(job.Id, CancellationToken.None);
-            if (row?.Status == JobStatus.Cancelled || outcome.End == AttemptEnd.Cancelled) return TrackingText.Cancelled(job, row?.Error);
+            var steps = TrackingChecklist.Render(await progress.StepsAsync(job, CancellationToken.None), running: false);
+            if (row?.Status == JobStatus.Cancelled || outcome.End == AttemptEnd.Cancelled) return TrackingText.Cancelled(job, row?.Error) + steps;
             return outcome.End switch
             {
                 AttemptEnd.Succeeded => TrackingText.Completed(job),
                 AttemptEnd.ShuttingDown => TrackingText.Paused(job),
                 _ when verdict.Decision == Decision.Retry => TrackingText.Retrying(job, outcome.Error, verdict.RetryAt),
                 _ => TrackingText.Failed(job, outcome.Error),
-            };
+            } + steps;
         }
         var final = verdict.Decision is Decision.Complete or Decision.Fail || outcome.End == AttemptEnd.Cancelled;
-        return WriteAsync(job, Text, final);
+        await WriteAsync(job, Text, final);
+        // Waiting for its retry, the job may be cancelled or superseded before it runs again: the comment says so then.
+        if (verdict.Decision == Decision.Retry && outcome.End != AttemptEnd.Cancelled)
+            await progress.WatchAsync(job, row => WriteAsync(job, () => Task.FromResult<string?>(TrackingText.Cancelled(job, row.Error)), final: true));
     }
     private async Task WriteAsync(JobRecord job, Func<Task<string?>> text, bool final)
     {
