@@ -9,7 +9,7 @@ SET status = 'running',
     lease_owner = @owner,
     lease_expires_at = @lease_expires_at
 WHERE id IN (
-    SELECT c.id FROM agent_jobs c
+    SELECT c.id FROM agent_jobs c INDEXED BY agent_jobs_claim
     WHERE c.status = 'pending' AND c.scheduled_at <= @now
       AND (c.concurrency_mode IS NOT 'serialize' OR (
            NOT EXISTS (SELECT 1 FROM agent_jobs r
