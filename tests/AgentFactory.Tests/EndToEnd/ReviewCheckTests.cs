@@ -11,7 +11,8 @@ namespace AgentFactory.Tests.EndToEnd;
 
 /// <summary>
 /// Issue 14 item 3: a review reports on its head commit — a check run when the credentials are a GitHub App, else a
-/// commit status — started as in progress and ended with the review's verdict, a failure's reason, or "none".
+/// commit status — started as in progress and ended with the review's verdict, a failure's reason, or "none";
+/// and (item 4) the review runs on the agent's own catalog model under its own budgets, as the coding agent does.
 /// </summary>
 public sealed class ReviewCheckTests : IAsyncLifetime
 {
@@ -145,5 +146,53 @@ public sealed class ReviewCheckTests : IAsyncLifetime
         var error = await Assert.ThrowsAnyAsync<Exception>(() => _world.StartServiceAsync(llm: Llm, routingJson: Routing("checks")));
         Assert.Contains("agents.code-review.report is \"checks\"", error.Message, StringComparison.Ordinal);
         Assert.Contains("\"status\"", error.Message, StringComparison.Ordinal);
+    }
+
+    private string ModelRouting(string reviewSettings) => RoutingLoader.DefaultJson()
+        .Replace("\"code-review\": { \"kind\": \"code_review\" }", $"\"code-review\": {{ \"kind\": \"code_review\", {reviewSettings} }}", StringComparison.Ordinal)
+        .Replace("\"agents\": {", $$"""
+            "models": { "reviewer": { "baseUrl": "{{_llm.V1}}", "model": "review-model-7b", "contextWindow": 32768, "maxOutputTokens": 1000,
+                                      "inputUsdPerMillion": 1, "outputUsdPerMillion": 1000 } },
+            "agents": {
+            """, StringComparison.Ordinal);
+
+    [Fact]
+    public async Task The_review_runs_on_the_agents_named_model_within_its_budget()
+    {
+        var head = Head();
+        _world.GitHub.AddPullRequestRange(2, _world.Initial, head);
+        _llm.Script.Enqueue(ScriptedReply.Say(Findings()));
+        await using var service = await _world.StartServiceAsync(routingJson: ModelRouting("\"model\": \"reviewer\", \"maxUsd\": 5"));
+
+        AgentWorld.AssertCompleted(await AgentWorld.DeliverAsync(service, "pull_request", PullRequest(head)));
+
+        var call = Assert.Single(_llm.Completions);
+        Assert.Equal("review-model-7b", JsonNode.Parse(call.Body)!["model"]!.GetValue<string>());
+        Assert.Contains("review-model-7b", S(Assert.Single(_world.GitHub.Reviews)["body"]), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_review_whose_budget_cannot_cover_one_call_sends_nothing_and_fails_saying_the_budget_ended()
+    {
+        var head = Head();
+        _world.GitHub.AddPullRequestRange(2, _world.Initial, head);
+        // The call's worst case (1,000 output tokens at $1,000 per million = $1) is over maxUsd: refused before it is sent.
+        await using var service = await _world.StartServiceAsync(routingJson: ModelRouting("\"model\": \"reviewer\", \"maxUsd\": 0.5"));
+
+        var job = await AgentWorld.DeliverAsync(service, "pull_request", PullRequest(head));
+
+        Assert.Equal(JobStatus.Failed, job.Status);
+        Assert.Contains("budget", job.Error, StringComparison.OrdinalIgnoreCase);
+        Assert.Empty(_llm.Completions);
+        Assert.Empty(_world.GitHub.Reviews);
+        Assert.Equal(["pending", "error"], _world.GitHub.Statuses.Select(s => S(s["state"])));
+    }
+
+    [Fact]
+    public async Task A_review_naming_a_model_that_is_not_configured_stops_the_start_naming_the_setting()
+    {
+        var error = await Assert.ThrowsAnyAsync<Exception>(() => _world.StartServiceAsync(routingJson: ModelRouting("\"model\": \"gpt-9\"")));
+        Assert.Contains("gpt-9", error.Message, StringComparison.Ordinal);
+        Assert.Contains("reviewer", error.Message, StringComparison.Ordinal);
     }
 }

@@ -1,3 +1,5 @@
+using AgentFactory.Models;
+
 namespace AgentFactory.Agents.CodeReview;
 
 /// <summary>Settings of a "code_review" agent in the routing file.</summary>
@@ -22,6 +24,23 @@ public sealed class CodeReviewSettings
     /// </summary>
     public string Report { get; set; } = "auto";
 
+    /// <summary>The catalog model to review with (docs/models.md); "default" is LLM_MODEL's.</summary>
+    public string Model { get; set; } = ModelCatalog.DefaultName;
+
+    // Budgets per job, as for the coding agent; the day's ceiling per repository is shared by every job and instance.
+    public long? MaxInputTokens { get; set; }
+    public long? MaxOutputTokens { get; set; }
+    public decimal? MaxUsd { get; set; }
+    public decimal? MaxUsdPerRepositoryPerDay { get; set; }
+
+    internal BudgetLimits Budget => new()
+    {
+        InputTokens = MaxInputTokens,
+        OutputTokens = MaxOutputTokens,
+        UsdPerJob = MaxUsd,
+        UsdPerRepositoryPerDay = MaxUsdPerRepositoryPerDay,
+    };
+
     internal ReviewLimits Limits => new(LargeFileChangeLines, LargeDiffLines, LargeFileBytes);
 
     internal ReviewSeverity Threshold => ReviewSeverities.Parse(MinSeverity) is { } s && MinSeverity.Trim().ToLowerInvariant() is "info" or "warning" or "error" ? s : ReviewSeverity.Info;
@@ -33,6 +52,10 @@ public sealed class CodeReviewSettings
             return $"agents.{agent}: largeFileChangeLines, largeDiffLines and largeFileBytes must be positive.";
         if (MinSeverity?.Trim().ToLowerInvariant() is not ("info" or "warning" or "error"))
             return $"agents.{agent}.minSeverity is \"{MinSeverity}\"; use {ReviewSeverities.Accepted} (findings below it are not posted).";
+        if (MaxInputTokens is < 1 || MaxOutputTokens is < 1)
+            return $"agents.{agent}: maxInputTokens and maxOutputTokens must be at least 1, or absent for no ceiling.";
+        if (MaxUsd is <= 0 || MaxUsdPerRepositoryPerDay is <= 0)
+            return $"agents.{agent}: maxUsd and maxUsdPerRepositoryPerDay must be more than 0, or absent for no ceiling.";
         if (Report?.Trim().ToLowerInvariant() is not ("auto" or "check" or "status" or "none"))
             return $"agents.{agent}.report is \"{Report}\"; use \"auto\", \"check\" (a check run; needs a GitHub App), \"status\" (a commit status) or \"none\".";
         return null;

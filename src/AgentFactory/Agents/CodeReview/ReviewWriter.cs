@@ -36,7 +36,7 @@ public sealed class ReviewWriter(ModelClients models)
     {
         var threshold = settings.Threshold;
         var checks = DiffReview.Analyze(files, settings.Limits).Where(f => ReviewSeverities.FromCheck(f).Severity >= threshold).ToList();
-        if (!settings.UseLlm || models.Default is not { } model)
+        if (!settings.UseLlm || !models.TryGet(settings.Model, out var model))
             return new ReviewDraft(title, "", [], checks, files, [], [], "deterministic checks", "Deterministic review by Agent Factory (no LLM configured).");
 
         var context = Context(repository, title, messages);
@@ -48,7 +48,7 @@ public sealed class ReviewWriter(ModelClients models)
         string text;
         try
         {
-            text = (await model.CompleteTextAsync(SystemPrompt, prompt, new BudgetScope(job.Id, repository, BudgetLimits.None), ct)).Text;
+            text = (await model.CompleteTextAsync(SystemPrompt, prompt, new BudgetScope(job.Id, repository, settings.Budget), ct)).Text;
         }
         catch (Exception e) when (e is ModelRejectedException or BudgetExceededException)
         {
