@@ -14,7 +14,7 @@ namespace AgentFactory.Agents.Coding;
 /// the agent writes today's plan-only pull request, and its comment says how to turn the coding agent on.
 /// </summary>
 public sealed class CoderAgentKind(CoderServices services, ModelClients models, ModelGateway gateway, IBudgetLedger ledger, PlanWriter planner,
-    ILoggerFactory logs) : IAgentKind
+    IEnumerable<IModelCallObserver> observers, ILoggerFactory logs) : IAgentKind
 {
     public const string TurnOn =
         "This is a plan only: the coding agent needs a model. Set LLM_BASE_URL and LLM_MODEL (or define a model under \"models\" in routing.json) " +
@@ -34,7 +34,7 @@ public sealed class CoderAgentKind(CoderServices services, ModelClients models, 
         if (parsed.Runtime == "cli")
         {
             var cli = CliSettings.Parse(name, settings, explicitModel || models.TryGet(parsed.Model, out _) ? parsed.Model : null, models.Catalog, parsed.CheckpointEvery);
-            runtime = new CliRuntime(cli, gateway, ledger, logs.CreateLogger<CliRuntime>());
+            runtime = new CliRuntime(cli, gateway, ledger, logs.CreateLogger<CliRuntime>(), [.. observers]);
             if (cli.Model is { } m) models.Get(m).CheckBudget(parsed.Budget, $"agents.{name}.maxUsd");
         }
         else if (models.TryGet(parsed.Model, out var model))

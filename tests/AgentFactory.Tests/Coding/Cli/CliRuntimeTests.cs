@@ -45,6 +45,9 @@ public sealed class CliRuntimeTests : IAsyncLifetime
         var spend = await _world.Ledger.JobSpendAsync(7, CancellationToken.None);
         Assert.Equal((4300L, 90L), (spend.InputTokens, spend.OutputTokens));
         Assert.Equal(4300 * 3m / 1_000_000 + 90 * 15m / 1_000_000, spend.Usd);
+        // /metrics hears of the CLI's model use as of the model layer's own calls.
+        Assert.Equal((4300L, 90L), (_world.Observer.Calls.Sum(c => c.InputTokens), _world.Observer.Calls.Sum(c => c.OutputTokens)));
+        Assert.All(_world.Observer.Calls, c => Assert.Equal((7L, "claude"), (c.JobId, c.Model)));
         Assert.Equal(1, _world.Checkpoints); // one Edit event, a work-in-progress commit after every edit
     }
 

@@ -43,6 +43,7 @@ public sealed class CliWorld : IAsyncDisposable
     public EgressProxy Proxy { get; }
     public IAgentProcesses Processes { get; }
     public InMemoryBudgetLedger Ledger { get; } = new();
+    public Models.RecordingObserver Observer { get; } = new();
     public RecordingSteps Steps { get; } = new();
     public int Checkpoints { get; private set; }
 
@@ -55,7 +56,7 @@ public sealed class CliWorld : IAsyncDisposable
     public CliRuntime Runtime(string routingJson, string? model, int checkpointEvery = 3)
     {
         using var raw = JsonDocument.Parse(routingJson);
-        return new CliRuntime(CliSettings.Parse("coder", raw.RootElement, model, Kit.Catalog, checkpointEvery), Kit.Gateway, Ledger, NullLogger<CliRuntime>.Instance);
+        return new CliRuntime(CliSettings.Parse("coder", raw.RootElement, model, Kit.Catalog, checkpointEvery), Kit.Gateway, Ledger, NullLogger<CliRuntime>.Instance, [Observer]);
     }
 
     public static CodingTask Task => new(7, ModelKit.Repository, 12, "add() subtracts", "<untrusted>\nadd(2, 3) returns -1; it should return 5.\n</untrusted>", "main", "agent-task/issue-12");

@@ -16,7 +16,8 @@ namespace AgentFactory.Agents.Coding.Cli;
 /// report is charged to the shared ledger, and the CLI is stopped when a ceiling is passed). When it exits 0
 /// the repository's tests are run on what it left, as for the model runtime.
 /// </summary>
-public sealed partial class CliRuntime(CliSettings settings, ModelGateway gateway, IBudgetLedger ledger, ILogger<CliRuntime> log) : ICodingRuntime
+public sealed partial class CliRuntime(CliSettings settings, ModelGateway gateway, IBudgetLedger ledger, ILogger<CliRuntime> log,
+    IReadOnlyList<IModelCallObserver>? observers = null) : ICodingRuntime
 {
     public const int MaxDetail = 2000;
 
@@ -43,7 +44,7 @@ public sealed partial class CliRuntime(CliSettings settings, ModelGateway gatewa
         var spec = CliInvocation.Build(settings, grant, prompt, run.Worktree, run.Environment, turnsLeft) with { OnStdoutLine = line => lines.Writer.TryWrite(line) };
 
         var stream = CliStream.For(settings.Cli);
-        var charges = new Charges(run, ledger, grant?.Model);
+        var charges = new Charges(run, ledger, grant?.Model, observers ?? []);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         using var deadline = new CancellationTokenSource(remaining, run.Time);
         using var onDeadline = deadline.Token.Register(stop.Cancel);
@@ -160,9 +161,10 @@ public sealed partial class CliRuntime(CliSettings settings, ModelGateway gatewa
     /// <summary>
     /// What the CLI reports it used goes to the shared ledger, so the job's and the repository's ceilings see it.
     /// The cost is the catalog's prices for the model when set, else what the CLI says it cost. A charge that
-    /// passes a ceiling is still recorded (it was spent) and ends the run.
+    /// passes a ceiling is still recorded (it was spent) and ends the run. Each charge is told to the model call
+    /// observers (/metrics) as the model layer tells its own calls.
     /// </summary>
-    private sealed class Charges(CodingRun run, IBudgetLedger ledger, ModelSpec? model)
+    private sealed class Charges(CodingRun run, IBudgetLedger ledger, ModelSpec? model, IReadOnlyList<IModelCallObserver> observers)
     {
         public async Task<(NewJobStep Step, BudgetExceededException? Refused)> ChargeAsync(NewJobStep step, CliUsage usage, CancellationToken ct)
         {
@@ -177,6 +179,9 @@ public sealed partial class CliRuntime(CliSettings settings, ModelGateway gatewa
                 reservation = await ledger.ReserveAsync(run.Budget with { Limits = BudgetLimits.None }, charge, run.Time.GetUtcNow(), ct);
             }
             await ledger.SettleAsync(reservation, charge, ct);
+            var call = new ModelCall(model?.Name ?? "cli", model?.ModelId ?? "cli", run.Budget.JobId, run.Budget.Repository, usage.InputTokens, usage.OutputTokens,
+                usd, UsageEstimated: false, step.Duration, ModelCallOutcome.Completed, FinishReason: null);
+            foreach (var observer in observers) observer.Observed(call);
             return (step with { InputTokens = usage.InputTokens, OutputTokens = usage.OutputTokens, CostUsd = usd }, refused);
         }
     }
