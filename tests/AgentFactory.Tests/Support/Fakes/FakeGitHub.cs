@@ -235,6 +235,7 @@ public sealed partial class FakeGitHub : FakeServer
         MapEdits(app, api);
         MapFollowUps(api);
         MapReviews(api);
+        MapContents(api);
     }
 
     /// <summary>Octokit labels its JSON bodies application/x-www-form-urlencoded, and GitHub reads them as JSON anyway; so does this fake.</summary>
