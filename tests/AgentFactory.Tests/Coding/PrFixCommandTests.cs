@@ -41,16 +41,7 @@ public sealed class PrFixCommandTests : IAsyncLifetime
         .Replace("\"routes\": [", "\"routes\": [ { \"event\": \"issue_comment\", \"commands\": [\"/fix\"], \"mention\": \"@agentfactory\", \"jobType\": \"github_command_fix\" },", StringComparison.Ordinal)
         .Replace("\"jobs\": {", "\"jobs\": { \"github_command_fix\": { \"agent\": \"coder\", \"maxAttempts\": 2, \"timeout\": \"00:05:00\", \"trackingComment\": true },", StringComparison.Ordinal);
 
-    /// <summary>GitHub's issue_comment "created" on pull request <paramref name="number"/>'s conversation (its issue has "pull_request").</summary>
-    private string Comment(int number, string body, long id = 7001) => _world.World.Payload("issues", "labeled", n =>
-    {
-        n.AsObject().Remove("label");
-        n["action"] = "created";
-        n["issue"]!["number"] = number;
-        n["issue"]!["pull_request"] = new JsonObject { ["url"] = $"https://api.github.example/repos/octo/widgets/pulls/{number}" };
-        n["comment"] = new JsonObject { ["id"] = id, ["body"] = body, ["user"] = new JsonObject { ["login"] = "maintainer", ["type"] = "User" } };
-        n["sender"] = new JsonObject { ["login"] = "maintainer", ["id"] = 99, ["type"] = "User" };
-    });
+    private string Comment(int number, string body) => CommentPayloads.IssueComment(_world.World, number, body, onPullRequest: true);
 
     private string Reply(int number) => Assert.Single(_world.GitHub.AgentComments(number))["body"]!.GetValue<string>();
 

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text;
 using System.Text.Json;
 using AgentFactory.Agents.CodeReview;
 using AgentFactory.GitHub;
@@ -87,14 +86,14 @@ public sealed partial class AskAgent(string name, AskSettings settings, GitHubCl
         return (new AskSubject("issue", number, issue.Title ?? "", issue.Body, issue.User?.Login), [], []);
     }
 
-    /// <summary>A text file at the commit (GET /contents, raw); null when it is gone, not text, or cannot be read.</summary>
+    /// <summary>A text file at the commit (GET /contents); null when it is gone, not text, larger than GitHub serves this way (1 MB), or cannot be read.</summary>
     private async Task<string?> ContentAsync(GitHubRepo repo, string path, string sha, CancellationToken ct)
     {
         try
         {
-            var bytes = await repo.CallAsync($"reading {path} at {sha[..7]}", c => c.Repository.Content.GetRawContentByRef(repo.Owner, repo.Name, path, sha), ct);
-            var text = Encoding.UTF8.GetString(bytes.Length > 200_000 ? bytes[..200_000] : bytes);
-            return text.Contains('\0', StringComparison.Ordinal) ? null : text;
+            var contents = await repo.CallAsync($"reading {path} at {sha[..7]}", c => c.Repository.Content.GetAllContentsByRef(repo.Owner, repo.Name, path, sha), ct);
+            var text = contents.Count == 1 && contents[0].Type.StringValue == "file" ? contents[0].Content : null;
+            return string.IsNullOrEmpty(text) || text.Contains('\0', StringComparison.Ordinal) ? null : text;
         }
         catch (PermanentAgentException e)
         {

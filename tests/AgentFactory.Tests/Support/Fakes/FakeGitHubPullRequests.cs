@@ -1,7 +1,6 @@
 using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 
 namespace AgentFactory.Tests.Support.Fakes;
@@ -9,7 +8,7 @@ namespace AgentFactory.Tests.Support.Fakes;
 /// <summary>
 /// A pull request someone opened (not the agent): GET /pulls/{n} with its head branch and head repository (a fork's when
 /// given), its conversation as an issue (comments on it, as GitHub's issue with "pull_request"), its files as the diff
-/// base...head of the repository; and GET /contents/{path}?ref= answering the raw file at a commit.
+/// base...head of the repository; and GET /contents/{path}?ref= answering the file at a commit.
 /// </summary>
 public sealed partial class FakeGitHub
 {
@@ -37,17 +36,20 @@ public sealed partial class FakeGitHub
         AddPullRequestRange(number, baseRef, headRef);
     }
 
+    /// <summary>GET /contents/{path}?ref= as GitHub answers it for a file: a JSON object with the content in base64.</summary>
     private void MapContents(RouteGroupBuilder api) =>
         api.MapGet("/repos/{owner}/{repo}/contents/{**path}", (string path, string? @ref) =>
         {
-            try
+            string text;
+            try { text = GitRepo.Run(GitDirectory, "show", $"{@ref ?? "HEAD"}:{path}"); }
+            catch (InvalidOperationException) { return Error(404, "Not Found"); }
+            var bytes = Encoding.UTF8.GetBytes(text);
+            return Json(new JsonObject
             {
-                var text = GitRepo.Run(GitDirectory, "show", $"{@ref ?? "HEAD"}:{path}");
-                return Results.Bytes(Encoding.UTF8.GetBytes(text), "application/vnd.github.raw");
-            }
-            catch (InvalidOperationException)
-            {
-                return Error(404, "Not Found");
-            }
+                ["type"] = "file", ["encoding"] = "base64", ["size"] = bytes.Length, ["name"] = path.Split('/')[^1], ["path"] = path,
+                ["content"] = Convert.ToBase64String(bytes, Base64FormattingOptions.InsertLineBreaks), ["sha"] = "0000000000000000000000000000000000000002",
+                ["url"] = $"https://api.github.example/repos/{Repository}/contents/{path}", ["html_url"] = $"https://github.example/{Repository}/blob/{@ref}/{path}",
+                ["git_url"] = "https://api.github.example/git/blobs/2", ["download_url"] = $"https://raw.github.example/{Repository}/{@ref}/{path}",
+            });
         });
 }
