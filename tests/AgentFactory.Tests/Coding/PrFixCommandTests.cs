@@ -105,4 +105,19 @@ public sealed class PrFixCommandTests : IAsyncLifetime
         Assert.Contains("branch is in a fork", tracking, StringComparison.Ordinal);
         Assert.DoesNotContain(_world.GitHub.GitRequests, r => r.Path.EndsWith("/git-receive-pack", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public async Task Fix_on_a_pull_request_without_a_model_pushes_nothing_and_says_which_settings_turn_the_agent_on()
+    {
+        _world.GitHub.AddPullRequest(2, Branch, "Document calc", "Adds a README.");
+        await using var service = await _world.StartAsync(Routing(), llm: null);
+
+        var job = await AgentWorld.DeliverAsync(service, "issue_comment", Comment(2, "/fix make add() add"));
+
+        Assert.Equal(JobStatus.Failed, job.Status);
+        Assert.Contains("needs a model: set LLM_BASE_URL and LLM_MODEL", job.Error, StringComparison.Ordinal);
+        Assert.Equal(_head, _world.World.Origin.Git("rev-parse", Branch).Trim());
+        Assert.Single(_world.GitHub.Pulls); // no plan-only pull request either
+        Assert.Contains("LLM_MODEL", Assert.Single(_world.GitHub.TrackingComments(2, job.Id))["body"]!.GetValue<string>(), StringComparison.Ordinal);
+    }
 }
