@@ -76,6 +76,23 @@ public sealed class PrConversationCommandTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Review_asked_again_on_a_reviewed_head_reviews_the_whole_pull_request_again_without_repeating_a_finding()
+    {
+        const string Finding = """{"summary": "b divides by zero.", "findings": [{"file": "src/app.cs", "line": 2, "severity": "error", "message": "Division by zero."}]}""";
+        _llm.Script.Enqueue(ScriptedReply.Say(Finding), ScriptedReply.Say(Finding));
+        await using var service = await _world.StartServiceAsync(github: OwnLogin(), llm: Llm());
+        AgentWorld.AssertCompleted(await AgentWorld.DeliverAsync(service, "issue_comment", CommentPayloads.IssueComment(_world, 2, "/review", onPullRequest: true)));
+
+        var again = await AgentWorld.DeliverAsync(service, "issue_comment", CommentPayloads.IssueComment(_world, 2, "@agentfactory /review", onPullRequest: true, id: 7002));
+
+        AgentWorld.AssertCompleted(again);
+        Assert.Equal(2, _world.GitHub.Reviews.Count);
+        Assert.Empty(_world.GitHub.Reviews.Last()["comments"]!.AsArray()); // the finding is on the pull request already
+        Assert.Contains("1 already posted", again.Output, StringComparison.Ordinal);
+        Assert.Equal(2, _llm.Completions.Count());
+    }
+
+    [Fact]
     public async Task Review_on_a_plain_issue_starts_nothing()
     {
         await using var service = await _world.StartServiceAsync(llm: Llm());

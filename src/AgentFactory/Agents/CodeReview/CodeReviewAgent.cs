@@ -89,14 +89,17 @@ public sealed partial class CodeReviewAgent(string name, CodeReviewSettings sett
         var files = await repo.CallAsync($"listing the files of pull request #{number}", c => c.PullRequest.Files(repo.Owner, repo.Name, number), ct);
         var pullFiles = files.Select(f => new FileChange(f.FileName, f.Status, f.Additions, f.Deletions, f.Patch)).ToList();
         var history = await PullRequestReviewer.HistoryAsync(repo, number, github.Settings.ServiceLogins, ct);
-        if (head is not null && string.Equals(history.ReviewedSha, head, StringComparison.OrdinalIgnoreCase))
-            return AgentResult.Success($"Pull request #{number} of {repo.FullName}: {head[..7]} was already reviewed; nothing new to review.");
+        // A push whose head was reviewed already needs no review; /review asked for one in so many words, so the whole pull request is
+        // reviewed again (findings already on it are still not repeated).
+        var current = head is not null && string.Equals(history.ReviewedSha, head, StringComparison.OrdinalIgnoreCase);
+        if (current && job.PayloadString("agentfactory.command") != "review")
+            return AgentResult.Success($"Pull request #{number} of {repo.FullName}: {head![..7]} was already reviewed; nothing new to review.");
 
         var title = $"pull request #{number}: {prTitle ?? ""}".TrimEnd(' ', ':');
         IReadOnlyList<FileChange> changes = pullFiles;
         IReadOnlyList<string> messages = description is null ? [] : [description];
         string? range = null;
-        if (history.ReviewedSha is { } reviewed && head is not null && await PullRequestReviewer.SinceAsync(repo, reviewed, head, ct) is { } since)
+        if (!current && history.ReviewedSha is { } reviewed && head is not null && await PullRequestReviewer.SinceAsync(repo, reviewed, head, ct) is { } since)
         {
             changes = [.. since.Files.Select(f => new FileChange(f.Filename, f.Status, f.Additions, f.Deletions, f.Patch))];
             messages = [.. messages, .. since.Messages];
