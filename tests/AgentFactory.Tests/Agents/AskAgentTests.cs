@@ -73,7 +73,7 @@ public sealed class AskAgentTests : IAsyncLifetime
         Assert.DoesNotContain("@agentfactory", answer, StringComparison.Ordinal);
         Assert.DoesNotContain("<!-- agentfactory:ask 1 -->", answer, StringComparison.Ordinal);
         Assert.EndsWith(AskReply.Marker(7001), answer, StringComparison.Ordinal);
-        Assert.Contains("completed", Assert.Single(_world.GitHub.TrackingComments(2, job.Id))["body"]!.GetValue<string>(), StringComparison.Ordinal);
+        await _world.GitHub.TrackingSaysAsync(2, job.Id, "completed");
     }
 
     [Fact]

@@ -65,7 +65,7 @@ public sealed class PrFixCommandTests : IAsyncLifetime
         Assert.StartsWith($"I pushed {pushed[..7]} to `{Branch}`", reply, StringComparison.Ordinal);
         Assert.Contains("add() now adds its arguments", reply, StringComparison.Ordinal);
         Assert.EndsWith(CoderPullRequestFix.Marker(7001), reply, StringComparison.Ordinal);
-        Assert.Contains("completed", Assert.Single(_world.GitHub.TrackingComments(2, job.Id))["body"]!.GetValue<string>(), StringComparison.Ordinal);
+        await _world.GitHub.TrackingSaysAsync(2, job.Id, "completed");
         // The task: the pull request's text and the instruction, fenced as untrusted input and cleaned of what a reader does not see.
         var task = JsonNode.Parse(_model.Completions.First().Body)!["messages"]![1]!["content"]!.ToString();
         Assert.Contains("<untrusted-input source=\"pull-request\"", task, StringComparison.Ordinal);
@@ -100,9 +100,7 @@ public sealed class PrFixCommandTests : IAsyncLifetime
         Assert.StartsWith("I did not work on this pull request: the pull request's branch is in a fork (mallory/widgets)", reply, StringComparison.Ordinal);
         Assert.Contains("Push the branch to octo/widgets", reply, StringComparison.Ordinal);
         Assert.Contains("or use /fix on the issue", reply, StringComparison.Ordinal);
-        var tracking = Assert.Single(_world.GitHub.TrackingComments(3, job.Id))["body"]!.GetValue<string>();
-        Assert.Contains("failed", tracking, StringComparison.Ordinal);
-        Assert.Contains("branch is in a fork", tracking, StringComparison.Ordinal);
+        Assert.Contains("branch is in a fork", await _world.GitHub.TrackingSaysAsync(3, job.Id, "failed"), StringComparison.Ordinal);
         Assert.DoesNotContain(_world.GitHub.GitRequests, r => r.Path.EndsWith("/git-receive-pack", StringComparison.Ordinal));
     }
 
@@ -118,6 +116,6 @@ public sealed class PrFixCommandTests : IAsyncLifetime
         Assert.Contains("needs a model: set LLM_BASE_URL and LLM_MODEL", job.Error, StringComparison.Ordinal);
         Assert.Equal(_head, _world.World.Origin.Git("rev-parse", Branch).Trim());
         Assert.Single(_world.GitHub.Pulls); // no plan-only pull request either
-        Assert.Contains("LLM_MODEL", Assert.Single(_world.GitHub.TrackingComments(2, job.Id))["body"]!.GetValue<string>(), StringComparison.Ordinal);
+        await _world.GitHub.TrackingSaysAsync(2, job.Id, "LLM_MODEL");
     }
 }

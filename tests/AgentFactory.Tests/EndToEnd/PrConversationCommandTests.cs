@@ -72,7 +72,7 @@ public sealed class PrConversationCommandTests : IAsyncLifetime
         var comment = Assert.Single(review["comments"]!.AsArray());
         Assert.Equal(("src/app.cs", 2), (comment!["path"]!.GetValue<string>(), comment["line"]!.GetValue<int>()));
         Assert.Contains("pull request #2: Compute b", FakeOpenAiServer.UserMessage(Assert.Single(_llm.Completions)), StringComparison.Ordinal);
-        Assert.Contains("completed", Assert.Single(_world.GitHub.TrackingComments(2, job.Id))["body"]!.GetValue<string>(), StringComparison.Ordinal);
+        await _world.GitHub.TrackingSaysAsync(2, job.Id, "completed");
     }
 
     [Fact]

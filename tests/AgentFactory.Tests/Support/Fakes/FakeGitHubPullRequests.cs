@@ -36,6 +36,18 @@ public sealed partial class FakeGitHub
         AddPullRequestRange(number, baseRef, headRef);
     }
 
+    /// <summary>
+    /// Waits until job <paramref name="jobId"/>'s one tracking comment on #<paramref name="number"/> says <paramref name="text"/> (the
+    /// orchestrator edits it after the job's row has ended), and returns it.
+    /// </summary>
+    public async Task<string> TrackingSaysAsync(int number, long jobId, string text)
+    {
+        string? Body() => TrackingComments(number, jobId).SingleOrDefault()?["body"]?.GetValue<string>();
+        await Wait.UntilAsync(() => Body()?.Contains(text, StringComparison.Ordinal) == true, $"job {jobId}'s tracking comment on #{number} to say '{text}' (it says: {Body() ?? "nothing"})");
+        Assert.Single(TrackingComments(number, jobId));
+        return Body()!;
+    }
+
     /// <summary>GET /contents/{path}?ref= as GitHub answers it for a file: a JSON object with the content in base64.</summary>
     private void MapContents(RouteGroupBuilder api) =>
         api.MapGet("/repos/{owner}/{repo}/contents/{**path}", (string path, string? @ref) =>
