@@ -1,3 +1,4 @@
+using AgentFactory.Agents.Ask;
 using AgentFactory.Agents.Cancel;
 using AgentFactory.Agents.CodeReview;
 using AgentFactory.Agents.Coding;
@@ -22,6 +23,7 @@ public static class AgentServices
         services.AddSingleton<IAgentKind, CancelAgentKind>();
         services.AddSingleton<IAgentKind, CommandAgentKind>();
         services.AddSingleton<IAgentKind, CodeReviewAgentKind>();
+        services.AddSingleton<IAgentKind, AskAgentKind>();
         services.AddSingleton<IAgentKind, DeployAgentKind>();
         services.AddSingleton<IAgentKind, TaskAgentKind>();
         services.AddSingleton<CoderServices>();

@@ -74,7 +74,7 @@ public sealed class CommentRoutingTests
         Assert.Equal(mentions, CommentCommand.Mentions(body, "@agentfactory"));
 
     [Fact]
-    public void Shipped_routes_send_fix_on_an_issue_to_the_coder_and_cancel_to_the_cancel_agent()
+    public void Shipped_routes_send_fix_to_the_coder_review_on_a_pull_request_to_code_review_ask_to_the_ask_agent_and_cancel_to_the_cancel_agent()
     {
         var fix = Assert.Single(Route(Defaults, "issue_comment", IssueComment("/fix handle empty input")));
         Assert.Equal("github_command_fix", fix.JobType);
@@ -82,8 +82,12 @@ public sealed class CommentRoutingTests
         Assert.Equal("coder", Defaults.Config.SettingsFor("github_command_fix").Agent);
         Assert.Equal("cancel", Defaults.Config.SettingsFor(Assert.Single(Route(Defaults, "issue_comment", IssueComment("/cancel", onPullRequest: true))).JobType).Agent);
         Assert.Equal("github_command_ask", Assert.Single(Route(Defaults, "issue_comment", IssueComment("@agentfactory /ask why?"))).JobType);
-        // /fix on a pull request's conversation is not shipped (the coder works on issues), nor is an edited or a mid-text one.
-        Assert.Empty(Route(Defaults, "issue_comment", IssueComment("/fix it", onPullRequest: true)));
+        Assert.Equal("ask", Defaults.Config.SettingsFor("github_command_ask").Agent);
+        // /fix in a pull request's conversation goes to the coder too (it works on the pull request's branch); /review there to the
+        // code review, and /review on a plain issue to nothing. An edited or a mid-text command starts nothing.
+        Assert.Equal("github_command_fix", Assert.Single(Route(Defaults, "issue_comment", IssueComment("/fix it", onPullRequest: true))).JobType);
+        Assert.Equal("github_pr_command_review", Assert.Single(Route(Defaults, "issue_comment", IssueComment("/review", onPullRequest: true))).JobType);
+        Assert.Empty(Route(Defaults, "issue_comment", IssueComment("/review")));
         Assert.Empty(Route(Defaults, "issue_comment", IssueComment("/fix it", action: "edited")));
         Assert.Empty(Route(Defaults, "issue_comment", IssueComment("could you /fix it")));
         Assert.True(Defaults.Config.SettingsFor("github_issue").TrackingComment);

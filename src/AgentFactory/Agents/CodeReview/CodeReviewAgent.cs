@@ -10,7 +10,8 @@ namespace AgentFactory.Agents.CodeReview;
 /// branch) is reviewed and the review posted as a comment on the pushed commit. A pull request: its
 /// files are reviewed and a review with event COMMENT is posted. The review is the LLM's when one is
 /// configured, plus the deterministic checks (<see cref="DiffReview"/>). Every commit SHA from the
-/// payload is checked to be one before it reaches GitHub's API or git.
+/// payload is checked to be one before it reaches GitHub's API or git. A /review comment in a pull request's conversation
+/// reviews that pull request, read from GitHub by its number.
 /// </summary>
 public sealed partial class CodeReviewAgent(string name, CodeReviewSettings settings, GitHubClients github, RepositorySources sources, ReviewWriter writer,
     Worktrees worktrees, ILogger<CodeReviewAgent> log) : IAgent
@@ -21,9 +22,29 @@ public sealed partial class CodeReviewAgent(string name, CodeReviewSettings sett
 
     public async Task<AgentResult> RunAsync(AgentJob job, CancellationToken ct)
     {
-        if (job.Payload.TryGetProperty("pull_request", out var pr) && pr.ValueKind == JsonValueKind.Object) return await ReviewPullRequestAsync(job, ct);
+        if (job.Payload.TryGetProperty("pull_request", out var pr) && pr.ValueKind == JsonValueKind.Object)
+        {
+            if (!int.TryParse(job.PayloadString("pull_request.number"), out var number))
+                throw new PermanentAgentException("The pull_request payload has no pull_request.number.");
+            return await ReviewPullRequestAsync(job, number, job.PayloadString("pull_request.head.sha"), job.PayloadString("pull_request.title"), job.PayloadString("pull_request.body"), ct);
+        }
         if (job.PayloadString("after") is not null) return await ReviewPushAsync(job, ct);
+        if (job.Payload.TryGetProperty("issue", out var issue) && issue.ValueKind == JsonValueKind.Object) return await ReviewConversationAsync(job, issue, ct);
         throw new PermanentAgentException($"Agent '{Name}' reviews push and pull_request events; this job's payload has neither \"after\" nor \"pull_request\".");
+    }
+
+    /// <summary>
+    /// /review in a pull request's conversation (an issue_comment, whose payload has the issue, not the pull request): the pull
+    /// request is read from GitHub by its number and reviewed as for a pull_request event. On a plain issue there is nothing to review.
+    /// </summary>
+    private async Task<AgentResult> ReviewConversationAsync(AgentJob job, JsonElement issue, CancellationToken ct)
+    {
+        if (!int.TryParse(job.PayloadString("issue.number"), out var number)) throw new PermanentAgentException("The comment's payload has no issue.number.");
+        if (!issue.TryGetProperty("pull_request", out var link) || link.ValueKind != JsonValueKind.Object)
+            throw new PermanentAgentException($"#{number} is an issue, not a pull request: there is no change to review. Comment /review on a pull request.");
+        var repo = await github.ForJobAsync(job, Name, ct);
+        var pr = await repo.CallAsync($"reading pull request #{number}", c => c.PullRequest.Get(repo.Owner, repo.Name, number), ct);
+        return await ReviewPullRequestAsync(job, number, pr.Head?.Sha, pr.Title, pr.Body, ct);
     }
 
     private async Task<AgentResult> ReviewPushAsync(AgentJob job, CancellationToken ct)
@@ -67,31 +88,34 @@ public sealed partial class CodeReviewAgent(string name, CodeReviewSettings sett
             review, comment.HtmlUrl);
     }
 
-    private async Task<AgentResult> ReviewPullRequestAsync(AgentJob job, CancellationToken ct)
+    private async Task<AgentResult> ReviewPullRequestAsync(AgentJob job, int number, string? head, string? prTitle, string? description, CancellationToken ct)
     {
-        if (!int.TryParse(job.PayloadString("pull_request.number"), out var number))
-            throw new PermanentAgentException("The pull_request payload has no pull_request.number.");
-        var head = job.PayloadString("pull_request.head.sha");
         if (head is not null) head = GitTarget.Commit(head, "pull_request.head.sha").Name;
         var repo = await github.ForJobAsync(job, Name, ct);
         var files = await repo.CallAsync($"listing the files of pull request #{number}", c => c.PullRequest.Files(repo.Owner, repo.Name, number), ct);
         var pullFiles = files.Select(f => new FileChange(f.FileName, f.Status, f.Additions, f.Deletions, f.Patch)).ToList();
         var history = await PullRequestReviewer.HistoryAsync(repo, number, github.Settings.ServiceLogins, ct);
-        if (head is not null && string.Equals(history.ReviewedSha, head, StringComparison.OrdinalIgnoreCase))
-            return AgentResult.Success($"Pull request #{number} of {repo.FullName}: {head[..7]} was already reviewed; nothing new to review.");
+        // A push whose head was reviewed already needs no review; /review asked for one in so many words, so the whole pull request is
+        // reviewed again (findings already on it are still not repeated).
+        var current = head is not null && string.Equals(history.ReviewedSha, head, StringComparison.OrdinalIgnoreCase);
+        if (current && job.PayloadString("agentfactory.command") != "review")
+            return AgentResult.Success($"Pull request #{number} of {repo.FullName}: {head![..7]} was already reviewed; nothing new to review.");
 
         var check = await ReviewCheck.StartAsync(repo, head, settings.Report, $"pull request #{number}", log, ct);
-        return await ReportedAsync(check, () => ReviewPullRequestAsync(job, repo, number, head, pullFiles, history, ct), ct);
+        return await ReportedAsync(check, () => ReviewPullRequestAsync(job, repo, number, head, new ReviewSubject(prTitle, description, current), pullFiles, history, ct), ct);
     }
 
-    private async Task<Reviewed> ReviewPullRequestAsync(AgentJob job, GitHubRepo repo, int number, string? head, IReadOnlyList<FileChange> pullFiles, ReviewHistory history, CancellationToken ct)
+    /// <summary>What the pull request says of itself, and whether its head was reviewed already (then it is reviewed whole again).</summary>
+    private sealed record ReviewSubject(string? Title, string? Description, bool Current);
+
+    private async Task<Reviewed> ReviewPullRequestAsync(AgentJob job, GitHubRepo repo, int number, string? head, ReviewSubject subject, IReadOnlyList<FileChange> pullFiles,
+        ReviewHistory history, CancellationToken ct)
     {
-        var title = $"pull request #{number}: {job.PayloadString("pull_request.title") ?? ""}".TrimEnd(' ', ':');
-        var description = job.PayloadString("pull_request.body");
+        var title = $"pull request #{number}: {subject.Title ?? ""}".TrimEnd(' ', ':');
         IReadOnlyList<FileChange> changes = pullFiles;
-        IReadOnlyList<string> messages = description is null ? [] : [description];
+        IReadOnlyList<string> messages = subject.Description is null ? [] : [subject.Description];
         string? range = null;
-        if (history.ReviewedSha is { } reviewed && head is not null && await PullRequestReviewer.SinceAsync(repo, reviewed, head, ct) is { } since)
+        if (!subject.Current && history.ReviewedSha is { } reviewed && head is not null && await PullRequestReviewer.SinceAsync(repo, reviewed, head, ct) is { } since)
         {
             changes = [.. since.Files.Select(f => new FileChange(f.Filename, f.Status, f.Additions, f.Deletions, f.Patch))];
             messages = [.. messages, .. since.Messages];

@@ -39,13 +39,14 @@ public sealed partial class CoderAgent(string name, CoderSettings settings, ICod
         var repo = await s.GitHub.ForJobAsync(job, Name, ct);
         var baseBranch = GitTarget.Branch(job.PayloadString("repository.default_branch") ?? "main", "repository.default_branch");
         if (CoderFollowUp.IsReview(job)) return await FollowUpAsync(job, repo, baseBranch, ct);
+        if (CoderPullRequestFix.IsPullRequestComment(job)) return await PullRequestFixAsync(job, repo, baseBranch, ct);
         if (!int.TryParse(job.PayloadString("issue.number"), out var number))
             throw new PermanentAgentException($"Agent '{Name}' works on issues and on reviews of its pull requests: the job payload has neither issue.number nor review.id.");
         var issue = await repo.CallAsync($"reading issue #{number}", c => c.Issue.Get(repo.Owner, repo.Name, number), ct);
         var title = UntrustedText.Clean(issue.Title ?? "");
         var branchName = settings.BranchPrefix + number;
 
-        var work = await WorkAsync(job, repo, branchName, baseBranch, number, title, false, (branch, c) => InstructionsAsync(branch, issue, job, c), ct);
+        var work = await WorkAsync(job, repo, branchName, baseBranch, number, title, "Fix", (branch, c) => InstructionsAsync(branch, issue, job, c), ct);
         var report = new CoderReport(number, title, branchName, baseBranch.Name, work.Outcome, work.DiffStat, work.Usage);
         var pr = work.HasWork ? await CoderPublisher.PullRequestAsync(repo, report, ct) : null;
         await CoderPublisher.CommentAsync(repo, number, CoderPublisher.CommentText(report, pr), ct);
@@ -60,22 +61,47 @@ public sealed partial class CoderAgent(string name, CoderSettings settings, ICod
     {
         var review = await CoderFollowUp.LoadAsync(repo, job, settings.BranchPrefix, ct);
         if (review.Skip is { } why) return AgentResult.Success(why);
-        var work = await WorkAsync(job, repo, review.Branch, baseBranch, review.Issue, review.Title, true, (_, _) => Task.FromResult(review.Instructions), ct);
+        var work = await WorkAsync(job, repo, review.Branch, baseBranch, review.Issue, review.Title, "Address review on", (_, _) => Task.FromResult(review.Instructions), ct);
         var steps = new StoreStepRecorder(s.Steps, job.Record.Lease, s.Redactor);
         var replied = await CoderFollowUp.ReplyAsync(repo, review, work.Outcome, work.Head, await s.Steps.ListStepsAsync(job.Id, 0, 10_000, ct), steps, ct);
         LogDone(log, repo.FullName, review.Issue, work.Outcome.End.ToString(), review.PullRequest, work.Usage.ModelTurns, work.Usage.CostUsd);
         return Result(work, $"review {review.ReviewId} on pull request #{review.PullRequest} of {repo.FullName} ({replied} threads answered)");
     }
 
-    private sealed record Work(CodingOutcome Outcome, string? Head, bool HasWork, string DiffStat, JobUsage Usage);
+    /// <summary>/fix in a pull request's conversation: the pull request's own branch (never a fork's), a reply on the pull request.</summary>
+    private async Task<AgentResult> PullRequestFixAsync(AgentJob job, GitHubRepo repo, GitTarget baseBranch, CancellationToken ct)
+    {
+        var fix = await CoderPullRequestFix.LoadAsync(repo, job, baseBranch.Name, ct);
+        if (fix.Refused is { } why)
+        {
+            await CoderPullRequestFix.ReplyAsync(repo, fix, CoderPullRequestFix.RefusedText(why), ct);
+            throw new PermanentAgentException($"/fix on pull request #{fix.PullRequest} was refused: {why}");
+        }
+        var work = await WorkAsync(job, repo, fix.Branch, baseBranch, fix.PullRequest, fix.Title, "Address /fix on", async (branch, c) =>
+        {
+            // The branch must be there to work on: without it the run would start a new branch from the default one.
+            if (!branch.Continued) throw new PermanentAgentException($"The pull request's branch {fix.Branch} is no longer in {repo.FullName}: nothing to work on.");
+            return await WithRepositoryInstructionsAsync(branch, fix.Instructions, c);
+        }, ct);
+        await CoderPullRequestFix.ReplyAsync(repo, fix, CoderPullRequestFix.Text(fix, work.Outcome, work.Started, work.Head), ct);
+        LogDone(log, repo.FullName, fix.PullRequest, work.Outcome.End.ToString(), fix.PullRequest, work.Usage.ModelTurns, work.Usage.CostUsd);
+        var pushed = work.Head is not null && work.Head != work.Started ? $"pushed {work.Head[..7]} to {fix.Branch}" : $"nothing pushed to {fix.Branch}";
+        return Result(work, $"/fix on pull request #{fix.PullRequest} of {repo.FullName}, {pushed}");
+    }
+
+    /// <param name="Started">The branch's commit on the remote when the run began ("" for a new branch).</param>
+    private sealed record Work(CodingOutcome Outcome, string? Head, bool HasWork, string DiffStat, JobUsage Usage, string Started);
 
     /// <summary>One run on the agent's branch: checkout (continuing the pushed branch), the runtime in the sandbox, the final commit and push.</summary>
-    private async Task<Work> WorkAsync(AgentJob job, GitHubRepo repo, string branchName, GitTarget baseBranch, int number, string title, bool followUp,
+    /// <param name="verb">How the final commit's message starts: "Fix", "Address review on" (a follow-up on the branch) …</param>
+    private async Task<Work> WorkAsync(AgentJob job, GitHubRepo repo, string branchName, GitTarget baseBranch, int number, string title, string verb,
         Func<CoderBranch, CancellationToken, Task<string>> instructions, CancellationToken ct)
     {
+        var followUp = verb != "Fix";
         var remote = s.Sources.PushTarget(settings.Remote, repo);
         await using var branch = await CoderBranch.OpenAsync(s.Worktrees, await s.Sources.ForJobAsync(job, Name, ct), s.Git, settings, remote,
             branchName, baseBranch, $"coder-{job.Id}", ct);
+        var started = branch.RemoteHead;
         var steps = new StoreStepRecorder(s.Steps, job.Record.Lease, s.Redactor);
         var resume = branch.Continued ? Resumable(await s.Steps.ListStepsAsync(job.Id, 0, 10_000, ct)) : [];
         var task = new CodingTask(job.Id, repo.FullName, number, title, await instructions(branch, ct), baseBranch.Name, branchName, followUp);
@@ -99,9 +125,9 @@ public sealed partial class CoderAgent(string name, CoderSettings settings, ICod
             throw;
         }
 
-        var head = await branch.CheckpointAsync(CommitMessage(number, title, outcome, followUp), ct);
+        var head = await branch.CheckpointAsync(CommitMessage(number, title, outcome, verb), ct);
         var hasWork = head is not null && await branch.HasWorkAsync(ct);
-        return new Work(outcome, head, hasWork, hasWork ? await branch.DiffStatAsync(ct) : "", await s.Steps.GetJobUsageAsync(job.Id, ct));
+        return new Work(outcome, head, hasWork, hasWork ? await branch.DiffStatAsync(ct) : "", await s.Steps.GetJobUsageAsync(job.Id, ct), started);
     }
 
     /// <summary>The stored steps a resumed run replays: this job's, up to the last finished run (a rerun after success starts a fresh conversation).</summary>
@@ -122,7 +148,7 @@ public sealed partial class CoderAgent(string name, CoderSettings settings, ICod
     }
 
     /// <summary>The task: the issue fenced as untrusted input, and the repository's agent instructions from its default branch.</summary>
-    private async Task<string> InstructionsAsync(CoderBranch branch, Octokit.Issue issue, AgentJob job, CancellationToken ct)
+    private Task<string> InstructionsAsync(CoderBranch branch, Octokit.Issue issue, AgentJob job, CancellationToken ct)
     {
         var text = new StringBuilder();
         text.Append("Issue #").Append(issue.Number).Append(", opened by @").Append(issue.User?.Login ?? "?").Append(":\n");
@@ -131,6 +157,13 @@ public sealed partial class CoderAgent(string name, CoderSettings settings, ICod
         if (job.PayloadString("agentfactory.argument") is { Length: > 0 } asked)
             text.Append("\nThe comment that asked for this work (by @").Append(job.PayloadString("comment.user.login") ?? "?").Append(") says:\n")
                 .Append(UntrustedText.Fence("comment", asked)).Append('\n');
+        return WithRepositoryInstructionsAsync(branch, text.ToString(), ct);
+    }
+
+    /// <summary>The task and, after it, the repository's agent instructions from its default branch (never the branch worked on).</summary>
+    private async Task<string> WithRepositoryInstructionsAsync(CoderBranch branch, string task, CancellationToken ct)
+    {
+        var text = new StringBuilder(task);
         if (await branch.InstructionsAsync(ct) is { } instructions)
             text.Append("\nThe repository's instructions for agents (").Append(settings.InstructionsFile).Append(", from the default branch):\n")
                 .Append(UntrustedText.Fence("repository-instructions", Cut(instructions, 8_000))).Append('\n');
@@ -143,10 +176,10 @@ public sealed partial class CoderAgent(string name, CoderSettings settings, ICod
         catch (Exception e) when (e is GitException or InvalidOperationException) { LogCheckpointFailed(log, number, e.Message); }
     }
 
-    private static string CommitMessage(int number, string title, CodingOutcome outcome, bool followUp)
+    private static string CommitMessage(int number, string title, CodingOutcome outcome, string verb)
     {
         var summary = outcome.Summary.Length > 2_000 ? outcome.Summary[..2_000] + "…" : outcome.Summary;
-        return $"{(followUp ? "Address review on" : "Fix")} #{number}: {title}\n\n{summary}\n\nWritten by Agent Factory's coding agent.";
+        return $"{verb} #{number}: {title}\n\n{summary}\n\nWritten by Agent Factory's coding agent.";
     }
 
     private static string Describe(CodingOutcome o) => o.End switch

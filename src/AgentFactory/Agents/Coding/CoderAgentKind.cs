@@ -58,12 +58,15 @@ public sealed class CoderAgentKind(CoderServices services, ModelClients models, 
     }
 }
 
-/// <summary>The coder with no model: the task agent's plan-only pull request for an issue; a review to follow up is left alone, saying why.</summary>
+/// <summary>The coder with no model: the task agent's plan-only pull request for an issue; a review to follow up or a /fix on a pull request is left alone, saying why.</summary>
 public sealed class PlanOnlyCoder(TaskAgent plans) : IAgent
 {
     public string Name => plans.Name;
 
-    public Task<AgentResult> RunAsync(AgentJob job, CancellationToken ct) => CoderFollowUp.IsReview(job)
-        ? Task.FromResult(AgentResult.Success("Follow-ups on review need the coding agent, which needs a model. " + CoderAgentKind.TurnOn))
+    public Task<AgentResult> RunAsync(AgentJob job, CancellationToken ct) =>
+        CoderFollowUp.IsReview(job) ? Task.FromResult(AgentResult.Success("Follow-ups on review need the coding agent, which needs a model. " + CoderAgentKind.TurnOn))
+        // Asked for in so many words: the job fails with the reason, so the tracking comment says how to turn the agent on.
+        : CoderPullRequestFix.IsPullRequestComment(job) ? throw new PermanentAgentException("/fix on a pull request needs the coding agent, which needs a model: set LLM_BASE_URL and LLM_MODEL " +
+            "(or define a model under \"models\" in routing.json) and restart (docs/coding-agent.md).")
         : plans.RunAsync(job, ct);
 }

@@ -24,7 +24,7 @@ public sealed class CoderBranch : IAsyncDisposable
 
     private CoderBranch(Git git, CoderSettings settings, Worktree tree, GitRemote remote, string name, string baseSha, string pushed)
     {
-        (_git, _settings, Tree, _remote, Name, BaseSha, _pushed) = (git, settings, tree, remote, name, baseSha, pushed);
+        (_git, _settings, Tree, _remote, Name, BaseSha, _pushed, RemoteHead) = (git, settings, tree, remote, name, baseSha, pushed, pushed);
     }
 
     public Worktree Tree { get; }
@@ -33,6 +33,9 @@ public sealed class CoderBranch : IAsyncDisposable
 
     /// <summary>The default branch's commit the work is based on.</summary>
     public string BaseSha { get; }
+
+    /// <summary>The branch's commit on the remote when it was opened ("" when it did not exist).</summary>
+    public string RemoteHead { get; }
 
     /// <summary>True when the branch existed on the remote and the worktree continues it.</summary>
     public bool Continued => _pushed.Length > 0;

@@ -236,6 +236,7 @@ public sealed partial class FakeGitHub : FakeServer
         MapFollowUps(api);
         MapReviews(api);
         MapChecks(api);
+        MapContents(api);
     }
 
     /// <summary>Octokit labels its JSON bodies application/x-www-form-urlencoded, and GitHub reads them as JSON anyway; so does this fake.</summary>
