@@ -15,7 +15,8 @@ public static class ReplayCompare
         var (la, lb) = ($"A: {a.Label}", $"B: {b.Label}");
         var md = new StringBuilder()
             .Append(CultureInfo.InvariantCulture, $"# Replay comparison: {a.Event} deliveries\n\n")
-            .Append(CultureInfo.InvariantCulture, $"A is {a.Label}, model {ModelText(a)}; B is {b.Label}, model {ModelText(b)}.\n\n")
+            .Append(CultureInfo.InvariantCulture, $"A: agent {a.Agent}, model {ModelText(a)}, since {a.Since:yyyy-MM-dd HH:mm}Z.\n")
+            .Append(CultureInfo.InvariantCulture, $"B: agent {b.Agent}, model {ModelText(b)}, since {b.Since:yyyy-MM-dd HH:mm}Z.\n\n")
             .Append(CultureInfo.InvariantCulture, $"| | {Cell(la)} | {Cell(lb)} |\n|---|---|---|\n")
             .Append(CultureInfo.InvariantCulture, $"| Deliveries | {a.Totals.Jobs} | {b.Totals.Jobs} |\n")
             .Append(CultureInfo.InvariantCulture, $"| Completed / failed | {a.Totals.Completed} / {a.Totals.Failed} | {b.Totals.Completed} / {b.Totals.Failed} |\n")
