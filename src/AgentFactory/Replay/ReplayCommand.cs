@@ -4,6 +4,7 @@ using AgentFactory.Cli;
 using AgentFactory.GitHub;
 using AgentFactory.Hosting;
 using AgentFactory.Models;
+using AgentFactory.Observability;
 using AgentFactory.Queue;
 using AgentFactory.Routing;
 
@@ -78,7 +79,7 @@ public static class ReplayCommand
         var agent = provider.GetServices<IAgentKind>().First(k => k.Kind == plan.AgentKind).Create(plan.Agent, plan.AgentSettings);
         used.TryGet(ModelCatalog.DefaultName, out var spec);
 
-        var runner = new ReplayRunner(store, routing, writes, usage, TimeProvider.System);
+        var runner = new ReplayRunner(store, routing, writes, usage, Redactor(options, integrations, catalog), TimeProvider.System);
         var deliveries = await runner.FindAsync(plan.Event, plan.Since, plan.Limit, ct);
         await Console.Error.WriteLineAsync($"{deliveries.Count} stored {plan.Event} deliveries since {plan.Since:u} made a job; replaying them through agent '{plan.Agent}'.");
         var jobs = new List<ReplayJob>();
@@ -121,6 +122,16 @@ public static class ReplayCommand
 
     private static ReplayReport ReadReport(string path) =>
         File.Exists(path) ? ReplayReport.Read(path) : throw new ReplayReportException($"{path} does not exist: give the JSON files 'agentfactory replay --report' wrote.");
+
+    /// <summary>The service's secrets and every model's key, redacted from the report as from the logs.</summary>
+    private static SecretRedactor Redactor(Options.AgentFactoryOptions options, IntegrationSettings integrations, ModelCatalog catalog) => new(
+    [
+        .. SecretRedactor.Integrations(integrations),
+        .. options.WebhookSecrets.Select(s => ("GITHUB_WEBHOOK_SECRET", (string?)s)),
+        ("MANUAL_TRIGGER_TOKEN", options.ManualTriggerToken),
+        ("DATABASE_URL", options.DatabaseUrl),
+        .. catalog.Models.Select(m => (m.ApiKeyVariable ?? $"models.{m.Name} key", catalog.KeyFor(m.Name))),
+    ]);
 
     private static GitHubSettings WithoutServiceLogins(GitHubSettings s) => new()
     {

@@ -3,6 +3,7 @@ using AgentFactory.Agents;
 using AgentFactory.Events;
 using AgentFactory.Jobs;
 using AgentFactory.Models;
+using AgentFactory.Observability;
 using AgentFactory.Queue;
 using AgentFactory.Routing;
 
@@ -12,9 +13,10 @@ namespace AgentFactory.Replay;
 /// Runs stored deliveries through one agent, in process and one at a time: each delivery's stored job is copied
 /// into memory (never claimed, never written back: the queue only answers reads) and handed straight to the agent.
 /// The writes it makes to GitHub are taken from <see cref="CapturedWrites"/> and its model calls from
-/// <see cref="ReplayUsage"/> after each job.
+/// <see cref="ReplayUsage"/> after each job. The report is a file people keep and share: the service's secrets are
+/// redacted from what it records (the job's output and error, and each write), as from the service's logs.
 /// </summary>
-public sealed class ReplayRunner(IOperatorViews store, RoutingConfig routing, CapturedWrites writes, ReplayUsage usage, TimeProvider time)
+public sealed class ReplayRunner(IOperatorViews store, RoutingConfig routing, CapturedWrites writes, ReplayUsage usage, SecretRedactor redactor, TimeProvider time)
 {
     private const int Page = 200;
 
@@ -74,6 +76,7 @@ public sealed class ReplayRunner(IOperatorViews store, RoutingConfig routing, Ca
         var (input, outputTokens) = (calls.Sum(c => c.InputTokens), calls.Sum(c => c.OutputTokens));
         decimal? cost = calls.Count == 0 ? 0 : model?.Prices?.Cost(input, outputTokens);
         return new ReplayJob(delivery.Id, delivery.DeliveryId, stored.Id, stored.JobType, delivery.Action, delivery.Repository, subject, delivery.ReceivedAt,
-            outcome, output, error, writes.Take(), calls.Count, input, outputTokens, cost, Math.Round(watch.Elapsed.TotalSeconds, 3));
+            outcome, redactor.RedactOrNull(output), redactor.RedactOrNull(error),
+            [.. writes.Take().Select(w => w with { Path = redactor.Redact(w.Path), Body = redactor.RedactOrNull(w.Body) })], calls.Count, input, outputTokens, cost, Math.Round(watch.Elapsed.TotalSeconds, 3));
     }
 }

@@ -118,4 +118,28 @@ public sealed class ReplayCommandTests : IAsyncLifetime
         Assert.Contains("Large finding three.", output, StringComparison.Ordinal);
         Assert.Empty(_w.Writes);
     }
+
+    /// <summary>
+    /// Attack: a pull request's title carries the service's GitHub token (someone who saw it in a log pastes it), so that
+    /// the replay report — a file kept on disk and passed around to compare models — spreads it. The report redacts it.
+    /// </summary>
+    [Fact]
+    public async Task The_services_secrets_never_reach_the_report_files()
+    {
+        var head = _w.AddPullRequest(4, line: 12);
+        await _w.StoreAsync("pr4-opened", _w.PullRequestPayload(4, head, "opened", $"Fix {AgentAccessToken}"), "opened");
+        var path = Path.Combine(_w.WorkDir, "secret.json");
+
+        var (exit, output, err) = await _w.RunAsync("--event", "pull_request", "--agent", "code-review", "--model", "mini", "--dry-run", "--report", path);
+
+        Assert.True(exit == ExitCodes.Ok, err);
+        var json = File.ReadAllText(path);
+        Assert.Contains("/pulls/4/reviews", json, StringComparison.Ordinal);
+        Assert.Contains("Fix <GITHUB_TOKEN>", json, StringComparison.Ordinal);
+        foreach (var text in new[] { json, File.ReadAllText(Path.ChangeExtension(path, ".md")), output, err })
+            Assert.DoesNotContain(AgentAccessToken, text, StringComparison.Ordinal);
+        Assert.Empty(_w.Writes);
+    }
+
+    private static string AgentAccessToken => Support.AgentWorld.Token;
 }

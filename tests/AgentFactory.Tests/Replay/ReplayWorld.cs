@@ -71,12 +71,12 @@ public sealed class ReplayWorld : IAsyncDisposable
         return head;
     }
 
-    public string PullRequestPayload(int number, string head, string action) => World.Payload("pull_request", "opened", n =>
+    public string PullRequestPayload(int number, string head, string action, string? title = null) => World.Payload("pull_request", "opened", n =>
     {
         n["action"] = action;
         n["number"] = number;
         n["pull_request"]!["number"] = number;
-        n["pull_request"]!["title"] = $"Pull request {number}";
+        n["pull_request"]!["title"] = title ?? $"Pull request {number}";
         n["pull_request"]!["head"]!["sha"] = head;
         n["pull_request"]!["base"]!["ref"] = "main";
     });
