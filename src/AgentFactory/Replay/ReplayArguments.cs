@@ -10,8 +10,8 @@ public sealed record ReplayPlan(DateTimeOffset Since, string Event, string Agent
 
 /// <summary>
 /// Checks replay's flags, each problem named by its flag with the values it accepts, in the user's terms. Replay runs
-/// agents whose every write goes through GitHub's API (so the capturing handler sees it): kind code_review. Agents
-/// that push with git (coder, task) are refused until git pushes are captured too.
+/// agents of kind code_review and task (whose writes are GitHub API calls and git pushes, both captured). The coder is
+/// refused for now: it keeps its transcript in the queue, which a replay must not change.
 /// </summary>
 public static class ReplayArguments
 {
@@ -20,7 +20,7 @@ public static class ReplayArguments
         ["pull_request", "push", "issues", "issue_comment", "pull_request_review", "pull_request_review_comment", "release", "workflow_run"];
 
     /// <summary>The agent kinds replay can run.</summary>
-    public static readonly IReadOnlyList<string> Kinds = ["code_review"];
+    public static readonly IReadOnlyList<string> Kinds = ["code_review", "task"];
 
     public const string DryRunRequired =
         "replay runs only as a dry run in this version: add --dry-run. Every GitHub write the agent makes is then captured into the report and none is sent.";
@@ -56,7 +56,7 @@ public static class ReplayArguments
         }
         var agent = agents[match];
         if (!Kinds.Contains(agent.Kind, StringComparer.Ordinal))
-            return $"--agent '{agent.Name}' is of kind {agent.Kind}, which replay cannot run yet (only agents whose every write goes through GitHub's API can be captured); use {accepted}.";
+            return $"--agent '{agent.Name}' is of kind {agent.Kind}, which replay cannot run yet (it keeps its transcript in the queue, which a replay never changes); use {accepted}.";
         (name, kind, settings) = agent;
         return null;
     }

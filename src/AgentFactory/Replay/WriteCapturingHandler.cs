@@ -31,7 +31,7 @@ public sealed partial class WriteCapturingHandler(CapturedWrites writes, Uri api
         var graphQl = route.EndsWith("/graphql", StringComparison.Ordinal);
         if (graphQl && method == "POST" && !IsMutation(body)) return await base.SendAsync(request, cancellationToken);
         writes.Add(new CapturedWrite(method, path, body));
-        return Accepted(request, method, graphQl, body, Interlocked.Increment(ref _next));
+        return Accepted(request, method, path, graphQl, body, Interlocked.Increment(ref _next));
     }
 
     /// <summary>A GraphQL document is a mutation when its first operation keyword says so; anything unreadable is treated as one (it is not sent).</summary>
@@ -59,7 +59,7 @@ public sealed partial class WriteCapturingHandler(CapturedWrites writes, Uri api
         return rest.StartsWith('/') ? rest : "/" + rest;
     }
 
-    private static HttpResponseMessage Accepted(HttpRequestMessage request, string method, bool graphQl, string? body, long n)
+    private static HttpResponseMessage Accepted(HttpRequestMessage request, string method, string path, bool graphQl, string? body, long n)
     {
         if (method == "DELETE") return new HttpResponseMessage(HttpStatusCode.NoContent) { RequestMessage = request };
         JsonNode answer;
@@ -75,6 +75,9 @@ public sealed partial class WriteCapturingHandler(CapturedWrites writes, Uri api
                 ["user"] = new JsonObject { ["login"] = "agentfactory-replay", ["id"] = 0, ["type"] = "Bot" },
                 ["created_at"] = "2000-01-01T00:00:00Z", ["updated_at"] = "2000-01-01T00:00:00Z", ["submitted_at"] = "2000-01-01T00:00:00Z",
             };
+            // A new issue or pull request has a number; n is no real one, and the report says it was captured.
+            if (method == "POST" && path.Split('?')[0] is var p && (p.EndsWith("/pulls", StringComparison.Ordinal) || p.EndsWith("/issues", StringComparison.Ordinal)))
+                obj["number"] = n;
             foreach (var field in new[] { "body", "commit_id", "sha", "title" })
                 if (sent?[field] is JsonValue v && v.GetValueKind() == JsonValueKind.String) obj[field] = v.GetValue<string>();
             answer = obj;

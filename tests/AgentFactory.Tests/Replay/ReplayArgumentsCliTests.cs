@@ -41,7 +41,7 @@ public sealed class ReplayArgumentsCliTests : IAsyncLifetime
 
     [Fact]
     public Task An_unknown_agent_lists_the_agents_replay_can_run() =>
-        Refused("--agent must be one of code-review (an agent of kind code_review from the routing file) (got 'reviewer').",
+        Refused("--agent must be one of code-review, task (an agent of kind code_review or task from the routing file) (got 'reviewer').",
             "--event", "pull_request", "--agent", "reviewer", "--dry-run");
 
     [Fact]

@@ -81,15 +81,16 @@ public sealed class ReplayWorld : IAsyncDisposable
         n["pull_request"]!["base"]!["ref"] = "main";
     });
 
-    /// <summary>Stores a delivery as ingest would, with a github_pull_request job when <paramref name="withJob"/>, received at <paramref name="at"/>.</summary>
-    public async Task StoreAsync(string deliveryId, string payload, string action, bool withJob = true, DateTimeOffset? at = null)
+    /// <summary>Stores a delivery as ingest would, with a job of <paramref name="jobType"/> when <paramref name="withJob"/>, received at <paramref name="at"/>.</summary>
+    public async Task StoreAsync(string deliveryId, string payload, string action, bool withJob = true, DateTimeOffset? at = null,
+        string eventType = "pull_request", string jobType = "github_pull_request")
     {
         var routing = RoutingLoader.Parse(File.ReadAllText(RoutingPath), RoutingPath);
         using (var store = new SqliteJobStore(DatabasePath, new FakeTimeProvider(at ?? DateTimeOffset.UtcNow), new QueueSignal()))
         {
             await store.MigrateAsync(default);
-            var jobs = withJob ? [routing.SettingsFor("github_pull_request").NewJob("github_pull_request", payload, 5)] : new List<Jobs.NewJob>();
-            var result = await store.RecordDeliveryAsync(new NewWebhookEvent(deliveryId, "1", "pull_request", action, AgentWorld.Repository, payload), jobs, default);
+            var jobs = withJob ? [routing.SettingsFor(jobType).NewJob(jobType, payload, 5)] : new List<Jobs.NewJob>();
+            var result = await store.RecordDeliveryAsync(new NewWebhookEvent(deliveryId, "1", eventType, action, AgentWorld.Repository, payload), jobs, default);
             Assert.Null(result.Refused);
         }
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
@@ -105,8 +106,11 @@ public sealed class ReplayWorld : IAsyncDisposable
         return snapshot;
     }
 
-    /// <summary>The requests that would have changed something on GitHub, had the fake received any.</summary>
-    public IReadOnlyList<RecordedRequest> Writes => [.. GitHub.Requests.Where(r => r.Method is "POST" or "PATCH" or "PUT" or "DELETE")];
+    /// <summary>
+    /// The API requests that would have changed something on GitHub, had the fake received any (git's smart HTTP
+    /// POSTs its fetches too: a push is a request to git-receive-pack, which tests look for on their own).
+    /// </summary>
+    public IReadOnlyList<RecordedRequest> Writes => [.. GitHub.Requests.Where(r => r.Path.StartsWith("/api/", StringComparison.Ordinal) && r.Method is "POST" or "PATCH" or "PUT" or "DELETE")];
 
     public static string Findings(string summary, int line, string message) => new JsonObject
     {
