@@ -45,8 +45,9 @@ public sealed class ReplayRunner(IOperatorViews store, RoutingConfig routing, Ca
 
     public async Task<ReplayJob> RunAsync(IAgent agent, WebhookEventRecord delivery, JobRecord stored, ModelSpec? model, Action<string> progress, CancellationToken ct)
     {
-        // A private copy: the first and only attempt, running. Nothing of it goes back to the store.
-        var record = stored with { Status = JobStatus.Running, Attempt = 1, MaxAttempts = 1, StartedAt = time.GetUtcNow(), CompletedAt = null, LeaseOwner = "replay", Error = null, Output = null };
+        // A private copy, running its first attempt. Nothing of it goes back to the store. Not the last attempt (unless the
+        // job type allows one): an agent's last-attempt fallback (a review without the model) would hide a failing model.
+        var record = stored with { Status = JobStatus.Running, Attempt = 1, MaxAttempts = Math.Max(1, stored.MaxAttempts), StartedAt = time.GetUtcNow(), CompletedAt = null, LeaseOwner = "replay", Error = null, Output = null };
         var job = new AgentJob(record);
         var subject = (job.PayloadString("pull_request.number") ?? job.PayloadString("issue.number")) is { } n ? "#" + n : null;
         progress($"Replaying delivery {delivery.DeliveryId} ({delivery.EventType}{(delivery.Action is null ? "" : "." + delivery.Action)} {delivery.Repository}{subject}, job {stored.Id})…");

@@ -141,5 +141,27 @@ public sealed class ReplayCommandTests : IAsyncLifetime
         Assert.Empty(_w.Writes);
     }
 
+    [Fact]
+    public async Task A_model_that_fails_is_reported_as_a_failed_job_that_posts_nothing_and_the_rest_run()
+    {
+        _w.Mini.Fail("POST", "/chat/completions", 500, times: 1, body: FakeOpenAiServer.ErrorBody("The server had an error", "server_error"));
+        _w.Mini.Script.Enqueue(ScriptedReply.Say(ReplayWorld.Findings("Mini on PR 3.", 20, "compute3() may throw."), inputTokens: 800, outputTokens: 100));
+        var path = Path.Combine(_w.WorkDir, "failing.json");
+
+        var (exit, output, err) = await _w.RunAsync("--event", "pull_request", "--agent", "code-review", "--model", "mini", "--dry-run", "--report", path);
+
+        Assert.True(exit == ExitCodes.Ok, err);
+        var report = Report(path);
+        var (pr2, pr3) = (report["jobs"]![0]!, report["jobs"]![1]!);
+        Assert.Equal("failed", pr2["outcome"]!.GetValue<string>());
+        Assert.Contains("mini", pr2["error"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Empty(pr2["writes"]!.AsArray());
+        Assert.Equal("completed", pr3["outcome"]!.GetValue<string>());
+        Assert.Equal(1, report["totals"]!["failed"]!.GetValue<int>());
+        Assert.Contains("| 1 completed, 1 failed |", output, StringComparison.Ordinal);
+        Assert.Contains("Would have posted nothing.", output, StringComparison.Ordinal);
+        Assert.Empty(_w.Writes);
+    }
+
     private static string AgentAccessToken => Support.AgentWorld.Token;
 }

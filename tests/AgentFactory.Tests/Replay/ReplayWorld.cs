@@ -45,8 +45,8 @@ public sealed class ReplayWorld : IAsyncDisposable
         var routing = JsonNode.Parse(RoutingLoader.DefaultJson(), documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true })!;
         routing["models"] = new JsonObject
         {
-            ["mini"] = new JsonObject { ["baseUrl"] = Mini.V1.AbsoluteUri, ["model"] = "mini-1", ["inputUsdPerMillion"] = MiniIn, ["outputUsdPerMillion"] = MiniOut },
-            ["large"] = new JsonObject { ["baseUrl"] = Large.V1.AbsoluteUri, ["model"] = "large-2", ["inputUsdPerMillion"] = LargeIn, ["outputUsdPerMillion"] = LargeOut },
+            ["mini"] = new JsonObject { ["baseUrl"] = Mini.V1.AbsoluteUri, ["model"] = "mini-1", ["inputUsdPerMillion"] = MiniIn, ["outputUsdPerMillion"] = MiniOut, ["maxRetries"] = 0 },
+            ["large"] = new JsonObject { ["baseUrl"] = Large.V1.AbsoluteUri, ["model"] = "large-2", ["inputUsdPerMillion"] = LargeIn, ["outputUsdPerMillion"] = LargeOut, ["maxRetries"] = 0 },
         };
         File.WriteAllText(RoutingPath, routing.ToJsonString());
     }
