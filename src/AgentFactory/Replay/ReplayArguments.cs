@@ -19,8 +19,14 @@ public static class ReplayArguments
     public static readonly IReadOnlyList<string> Events =
         ["pull_request", "push", "issues", "issue_comment", "pull_request_review", "pull_request_review_comment", "release", "workflow_run"];
 
-    /// <summary>The agent kinds replay can run.</summary>
-    public static readonly IReadOnlyList<string> Kinds = ["code_review", "task"];
+    /// <summary>The agent kinds replay can run, and the type that makes each (built alone: the other kinds may need the queue).</summary>
+    public static readonly IReadOnlyDictionary<string, Type> KindTypes = new Dictionary<string, Type>(StringComparer.Ordinal)
+    {
+        ["code_review"] = typeof(Agents.CodeReview.CodeReviewAgentKind),
+        ["task"] = typeof(Agents.Tasks.TaskAgentKind),
+    };
+
+    public static readonly IReadOnlyList<string> Kinds = [.. KindTypes.Keys];
 
     public const string DryRunRequired =
         "replay runs only as a dry run in this version: add --dry-run. Every GitHub write the agent makes is then captured into the report and none is sent.";

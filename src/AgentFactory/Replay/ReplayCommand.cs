@@ -64,9 +64,15 @@ public static class ReplayCommand
     private static async Task<ReplayReport> RunAsync(ReplayPlan plan, Options.AgentFactoryOptions options, RoutingConfig routing, IntegrationSettings integrations,
         ModelCatalog catalog, CancellationToken ct)
     {
+        // The queue, read from a provider of its own. The agents' provider below has no store at all, so nothing an agent
+        // does can reach the queue: no steps, no budget spend (the model layer falls back to its in-memory ledger), no jobs.
+        var storeServices = new ServiceCollection().AddSingleton(TimeProvider.System).AddSingleton<QueueSignal>().AddStore(options);
+        await using var storeProvider = storeServices.BuildServiceProvider();
+        var store = storeProvider.GetRequiredService<IJobStore>();
+        await store.MigrateAsync(ct);
+
         var (writes, usage) = (new CapturedWrites(), new ReplayUsage());
-        var services = new ServiceCollection().AddLogging(l => l.AddFilter(_ => false)).AddSingleton(TimeProvider.System).AddSingleton(options).AddSingleton(routing)
-            .AddSingleton<QueueSignal>().AddStore(options);
+        var services = new ServiceCollection().AddLogging(l => l.AddFilter(_ => false)).AddSingleton(TimeProvider.System).AddSingleton(options).AddSingleton(routing);
         // Without the service's logins every pull request is reviewed whole, as on first sight: the live service's
         // earlier reviews would otherwise mark the head as reviewed and leave nothing to compare.
         services.AddIntegrations(integrations with { GitHub = WithoutServiceLogins(integrations.GitHub) }, CliApp.Env).AddAgentKinds();
@@ -74,9 +80,8 @@ public static class ReplayCommand
         var used = plan.Model is { } chosen ? catalog.WithDefault(chosen) : catalog;
         services.AddSingleton(used); // after AddModels: the last registration is the one resolved
         await using var provider = services.BuildServiceProvider();
-        var store = provider.GetRequiredService<IJobStore>();
-        await store.MigrateAsync(ct);
-        var agent = provider.GetServices<IAgentKind>().First(k => k.Kind == plan.AgentKind).Create(plan.Agent, plan.AgentSettings);
+        var kind = (IAgentKind)ActivatorUtilities.CreateInstance(provider, ReplayArguments.KindTypes[plan.AgentKind]);
+        var agent = kind.Create(plan.Agent, plan.AgentSettings);
         used.TryGet(ModelCatalog.DefaultName, out var spec);
 
         var runner = new ReplayRunner(store, routing, writes, usage, Redactor(options, integrations, catalog), TimeProvider.System);

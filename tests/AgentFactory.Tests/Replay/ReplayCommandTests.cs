@@ -39,6 +39,7 @@ public sealed class ReplayCommandTests : IAsyncLifetime
             ScriptedReply.Say(ReplayWorld.Findings("Mini on PR 2.", 5, "compute2() may throw."), inputTokens: 1200, outputTokens: 300),
             ScriptedReply.Say(ReplayWorld.Findings("Mini on PR 3.", 20, "compute3() may throw."), inputTokens: 800, outputTokens: 100));
         var before = await _w.JobsSnapshotAsync();
+        var database = _w.DatabaseSnapshot();
         var path = Path.Combine(_w.WorkDir, "mini.json");
 
         var (exit, output, err) = await _w.RunAsync("--since", "7d", "--event", "pull_request", "--agent", "code_review", "--model", "mini", "--dry-run", "--report", path);
@@ -47,6 +48,7 @@ public sealed class ReplayCommandTests : IAsyncLifetime
         Assert.Empty(_w.Writes);
         Assert.Empty(_w.GitHub.Reviews);
         Assert.Equal(before, await _w.JobsSnapshotAsync());
+        Assert.Equal(database, _w.DatabaseSnapshot()); // nor anything else: no steps, no budget spend, no events
         Assert.Contains(_w.GitHub.Requests, r => r.Method == "GET" && r.Path.EndsWith("/pulls/2/files", StringComparison.Ordinal)); // reads still go to GitHub
 
         var report = Report(path);

@@ -32,6 +32,7 @@ public sealed class ReplayTaskAgentTests : IAsyncLifetime
         _w.Mini.Script.Enqueue(ScriptedReply.Say("# Plan\n\n1. Change `Helo` to `Hello`.", inputTokens: 500, outputTokens: 50));
         var path = Path.Combine(_w.WorkDir, "task.json");
         var branches = _w.World.Origin.Git("for-each-ref", "--format=%(refname)");
+        var database = _w.DatabaseSnapshot();
 
         var (exit, output, err) = await _w.RunAsync("--event", "issues", "--agent", "task", "--model", "mini", "--dry-run", "--report", path);
 
@@ -46,6 +47,7 @@ public sealed class ReplayTaskAgentTests : IAsyncLifetime
         Assert.Equal(500, job["input_tokens"]!.GetValue<long>());
 
         Assert.Empty(_w.Writes);
+        Assert.Equal(database, _w.DatabaseSnapshot());
         Assert.Empty(_w.GitHub.Pulls);
         Assert.Empty(_w.GitHub.IssueComments(7));
         Assert.Equal(branches, _w.World.Origin.Git("for-each-ref", "--format=%(refname)"));

@@ -106,6 +106,34 @@ public sealed class ReplayWorld : IAsyncDisposable
         return snapshot;
     }
 
+    /// <summary>Every table of the queue database with its rows, serialized: to prove a replay wrote nothing at all there (jobs, steps, budgets, …).</summary>
+    public string DatabaseSnapshot()
+    {
+        var text = new System.Text.StringBuilder();
+        using (var conn = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={DatabasePath};Mode=ReadOnly"))
+        {
+            conn.Open();
+            var tables = new List<string>();
+            using (var list = conn.CreateCommand())
+            {
+                list.CommandText = "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name";
+                using var r = list.ExecuteReader();
+                while (r.Read()) tables.Add(r.GetString(0));
+            }
+            foreach (var table in tables)
+            {
+                using var rows = conn.CreateCommand();
+                rows.CommandText = $"SELECT * FROM \"{table}\"";
+                using var r = rows.ExecuteReader();
+                text.Append("# ").Append(table).Append('\n');
+                while (r.Read())
+                    for (var i = 0; i < r.FieldCount; i++) text.Append(r.IsDBNull(i) ? "NULL" : r.GetValue(i).ToString()).Append(i + 1 < r.FieldCount ? '\t' : '\n');
+            }
+        }
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        return text.ToString();
+    }
+
     /// <summary>
     /// The API requests that would have changed something on GitHub, had the fake received any (git's smart HTTP
     /// POSTs its fetches too: a push is a request to git-receive-pack, which tests look for on their own).
