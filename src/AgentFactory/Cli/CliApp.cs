@@ -16,6 +16,7 @@ public static class CliApp
         root.Subcommands.Add(SecretCommand.Create());
         root.Subcommands.Add(DoctorCommand.Create());
         root.Subcommands.Add(RedeliverCommand.Create());
+        root.Subcommands.Add(Replay.ReplayCommand.Create());
 
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)

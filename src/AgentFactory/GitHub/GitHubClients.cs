@@ -24,14 +24,22 @@ public sealed partial class GitHubClients : IDisposable
     private readonly ConcurrentDictionary<long, AccessToken> _installationTokens = new();
     private readonly SemaphoreSlim _tokenGate = new(1, 1);
 
-    public GitHubClients(GitHubSettings settings, TimeProvider time, ILogger<GitHubClients> log)
+    /// <param name="writes">
+    /// Set by `agentfactory replay` only: every write (POST/PATCH/PUT/DELETE, GraphQL mutations) is recorded there and
+    /// answered as accepted instead of being sent. It is the outermost handler, so no client made here can bypass it.
+    /// </param>
+    public GitHubClients(GitHubSettings settings, TimeProvider time, ILogger<GitHubClients> log, Replay.CapturedWrites? writes = null)
     {
         _settings = settings;
         _time = time;
         _log = log;
-        _http = new HttpClientAdapter(() => new GitHubRetryHandler(settings, time, log)
+        _http = new HttpClientAdapter(() =>
         {
-            InnerHandler = new SocketsHttpHandler { AllowAutoRedirect = false, PooledConnectionLifetime = TimeSpan.FromMinutes(5) },
+            var sender = new GitHubRetryHandler(settings, time, log)
+            {
+                InnerHandler = new SocketsHttpHandler { AllowAutoRedirect = false, PooledConnectionLifetime = TimeSpan.FromMinutes(5) },
+            };
+            return writes is null ? sender : new Replay.WriteCapturingHandler(writes, settings.ApiUrl) { InnerHandler = sender };
         });
         _http.SetRequestTimeout(settings.RequestTimeout); // shared by every connection: set once, before the first request
         if (settings.AppPrivateKeyPem is { } pem)

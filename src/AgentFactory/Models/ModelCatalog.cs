@@ -25,6 +25,18 @@ public sealed partial class ModelCatalog
 
     public bool TryGet(string name, out ModelSpec spec) => _specs.TryGetValue(name, out spec!);
 
+    /// <summary>
+    /// This catalog with the model <paramref name="name"/> also serving as "default" (what agents without a model
+    /// setting use): how `agentfactory replay --model` tries another model with the same agents.
+    /// </summary>
+    public ModelCatalog WithDefault(string name)
+    {
+        var chosen = _specs[name];
+        var specs = new Dictionary<string, ModelSpec>(_specs, StringComparer.Ordinal) { [DefaultName] = chosen with { Name = DefaultName } };
+        var keys = new Dictionary<string, string?>(_keys, StringComparer.Ordinal) { [DefaultName] = _keys.GetValueOrDefault(name) };
+        return new ModelCatalog(specs, keys);
+    }
+
     /// <summary>The key for a model; never logged, never in a message.</summary>
     internal string? KeyFor(string name) => _keys.GetValueOrDefault(name);
 

@@ -18,7 +18,8 @@ public sealed class GitException : Exception
 /// Callers pass values that come from a payload only after validating them (<see cref="GitTarget"/>)
 /// and after --end-of-options.
 /// </summary>
-public sealed class Git(IHostProcesses processes, ProcessEnvironment environment)
+/// <param name="writes">Set by `agentfactory replay` only: every `git push` is recorded there and answered as a success instead of being run.</param>
+public sealed class Git(IHostProcesses processes, ProcessEnvironment environment, Replay.CapturedWrites? writes = null)
 {
     public async Task<string> RunAsync(string directory, IReadOnlyList<string> args, CancellationToken ct, GitConfig? config = null)
     {
@@ -30,6 +31,11 @@ public sealed class Git(IHostProcesses processes, ProcessEnvironment environment
     /// <summary>Runs git; the result's output is already redacted.</summary>
     public async Task<ProcessResult> TryRunAsync(string directory, IReadOnlyList<string> args, CancellationToken ct, GitConfig? config = null)
     {
+        if (writes is not null && Subcommand(args) == "push")
+        {
+            writes.Add(new Replay.CapturedWrite("GIT PUSH", Describe(args, config), null));
+            return new ProcessResult(0, "", 0);
+        }
         var env = environment.ForHost();
         config?.AddTo(env);
         var result = await processes.RunAsync(new ProcessSpec("git", ["-C", directory, .. args], env, MaxOutputBytes: 64 * 1024), ct);
@@ -56,6 +62,17 @@ public sealed class Git(IHostProcesses processes, ProcessEnvironment environment
             config.Set($"url.{remote.Url}.insteadOf", url).With(remote.Auth);
         }
         return config;
+    }
+
+    /// <summary>git's subcommand: the first argument that is not an option (nor the value of -c or -C).</summary>
+    internal static string? Subcommand(IReadOnlyList<string> args)
+    {
+        for (var i = 0; i < args.Count; i++)
+        {
+            if (args[i] is "-c" or "-C") i++;
+            else if (!args[i].StartsWith('-')) return args[i];
+        }
+        return null;
     }
 
     /// <summary>The command for a message: its arguments, redacted.</summary>
