@@ -30,6 +30,11 @@ public sealed class ReplayCommandTests : IAsyncLifetime
 
     private static JsonNode Report(string path) => JsonNode.Parse(File.ReadAllText(path))!;
 
+    private static string WritePath(JsonNode? write) => write!["path"]!.GetValue<string>();
+
+    private static List<string> StatusStates(JsonArray writes) =>
+        [.. writes.Where(w => WritePath(w).Contains("/statuses/", StringComparison.Ordinal)).Select(w => JsonNode.Parse(w!["body"]!.GetValue<string>())!["state"]!.GetValue<string>())];
+
     private static decimal Cost(long input, long output, decimal inPrice, decimal outPrice) => (input * inPrice + output * outPrice) / 1_000_000m;
 
     [Fact]
@@ -58,7 +63,10 @@ public sealed class ReplayCommandTests : IAsyncLifetime
         Assert.Equal(["pr2-opened", "pr3-opened"], jobs.Select(j => j!["delivery_id"]!.GetValue<string>())); // not the 10-day-old one, not the one without a job
         var pr2 = jobs[0]!;
         Assert.Equal("completed", pr2["outcome"]!.GetValue<string>());
-        var write = Assert.Single(pr2["writes"]!.AsArray())!;
+        var writes = pr2["writes"]!.AsArray();
+        // The review, and the head commit's status around it (pending, then the verdict) that the review reports with.
+        Assert.Equal(["pending", "success"], StatusStates(writes));
+        var write = Assert.Single(writes, w => !WritePath(w).Contains("/statuses/", StringComparison.Ordinal))!;
         Assert.Equal("POST", write["method"]!.GetValue<string>());
         Assert.Equal("/repos/octo/widgets/pulls/2/reviews", write["path"]!.GetValue<string>());
         var posted = JsonNode.Parse(write["body"]!.GetValue<string>())!;
@@ -157,11 +165,13 @@ public sealed class ReplayCommandTests : IAsyncLifetime
         var (pr2, pr3) = (report["jobs"]![0]!, report["jobs"]![1]!);
         Assert.Equal("failed", pr2["outcome"]!.GetValue<string>());
         Assert.Contains("mini", pr2["error"]!.GetValue<string>(), StringComparison.Ordinal);
-        Assert.Empty(pr2["writes"]!.AsArray());
+        // No review: only the head commit's status, set pending and then ended as the error it was.
+        Assert.Equal(["pending", "error"], StatusStates(pr2["writes"]!.AsArray()));
+        Assert.All(pr2["writes"]!.AsArray(), w => Assert.Contains("/statuses/", WritePath(w), StringComparison.Ordinal));
         Assert.Equal("completed", pr3["outcome"]!.GetValue<string>());
         Assert.Equal(1, report["totals"]!["failed"]!.GetValue<int>());
         Assert.Contains("| 1 completed, 1 failed |", output, StringComparison.Ordinal);
-        Assert.Contains("Would have posted nothing.", output, StringComparison.Ordinal);
+        Assert.Contains("Failed: ", output, StringComparison.Ordinal);
         Assert.Empty(_w.Writes);
     }
 
