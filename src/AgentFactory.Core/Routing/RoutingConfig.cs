@@ -143,4 +143,8 @@ public sealed class JobTypeSettings
     /// <summary>The new job for <paramref name="payload"/>: type, priority, attempts and concurrency key, as ingest freezes them.</summary>
     public Jobs.NewJob NewJob(string jobType, string payload, int priority) =>
         new(jobType, payload, priority, MaxAttempts, Concurrency: ConcurrencyKeyTemplate.For(Concurrency, payload));
+
+    /// <summary>The same, with the key read from <paramref name="parsed"/>, the payload already parsed by the caller (ingest parses it once).</summary>
+    public Jobs.NewJob NewJob(string jobType, string payload, int priority, System.Text.Json.JsonElement parsed) =>
+        new(jobType, payload, priority, MaxAttempts, Concurrency: ConcurrencyKeyTemplate.For(Concurrency, parsed));
 }

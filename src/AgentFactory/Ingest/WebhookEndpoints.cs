@@ -100,7 +100,11 @@ public static partial class WebhookEndpoints
             action = Router.Str(doc.RootElement, "action");
             repository = Router.Str(doc.RootElement, "repository", "full_name");
             // A comment's command and its argument go into the job's payload as data (agentfactory.command, .argument).
-            jobs = routed.Select(r => router.Config.SettingsFor(r.JobType).NewJob(r.JobType, r.Command is { } c ? c.AddTo(json) : json, r.Priority)).ToList();
+            // The payload is parsed once: a concurrency key is read from this document unless a command was added to it.
+            var root = doc.RootElement;
+            jobs = [.. routed.Select(r => r.Command is { } c
+                ? router.Config.SettingsFor(r.JobType).NewJob(r.JobType, c.AddTo(json), r.Priority)
+                : router.Config.SettingsFor(r.JobType).NewJob(r.JobType, json, r.Priority, root))];
         }
         catch (JsonException e)
         {
