@@ -13,21 +13,25 @@ public sealed partial class PostgresJobStore
         RunAsync<IReadOnlyList<JobRecord>>(async conn =>
         {
             var now = _time.GetUtcNow();
-            await using var cmd = Command(conn, null, "claim");
-            cmd.Parameters.Add(Time("now", now));
-            cmd.Parameters.Add(P("owner", NpgsqlDbType.Text, owner));
-            cmd.Parameters.Add(Time("lease_expires_at", now + leaseDuration));
-            cmd.Parameters.Add(P("limit", NpgsqlDbType.Integer, limit));
             List<JobRecord> jobs;
             for (var attempt = 1; ; attempt++)
             {
+                await using var tx = await conn.BeginTransactionAsync(ct);
                 try
                 {
+                    await ExecAsync(conn, tx, SqlScripts.Get(Driver, "claim_plan"), ct); // the plan: see claim_plan.sql
+                    await using var cmd = Command(conn, tx, "claim");
+                    cmd.Parameters.Add(Time("now", now));
+                    cmd.Parameters.Add(P("owner", NpgsqlDbType.Text, owner));
+                    cmd.Parameters.Add(Time("lease_expires_at", now + leaseDuration));
+                    cmd.Parameters.Add(P("limit", NpgsqlDbType.Integer, limit));
                     jobs = await ReadJobsAsync(cmd, ct);
+                    await tx.CommitAsync(ct);
                     break;
                 }
                 catch (PostgresException e) when (attempt < 5 && e.SqlState is PostgresErrorCodes.UniqueViolation or PostgresErrorCodes.DeadlockDetected)
                 {
+                    await tx.RollbackAsync(ct);
                     // agent_jobs_serialize_running refused a second running job of one serialize key (a row queued by
                     // hand, outside the key lock), or two claims crossed on it: the claim claimed nothing; try again.
                 }
