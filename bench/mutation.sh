@@ -56,7 +56,7 @@ run_group() {
     mutate=()
     for f in "${FILES[@]}"; do
       [[ $group == ingest && $f != Ingest/* ]] && f=Ingest/$f
-      mutate+=(--mutate "$f")
+      mutate+=(--mutate "**/$f")
     done
   fi
   local dir=$OUT/$group
