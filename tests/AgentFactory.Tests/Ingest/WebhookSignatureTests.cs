@@ -106,6 +106,14 @@ public sealed class WebhookSignatureTests
         Assert.Equal(SignatureResult.Mismatch, Streamed(header, Secrets("old-secret-0123456789abc"), body).Result);
     }
 
+    [Fact]
+    public void A_disposed_check_takes_no_more_of_the_body()
+    {
+        var (check, _) = WebhookSignatureCheck.Start("sha256=" + Digest, []);
+        check!.Dispose();
+        Assert.Throws<ObjectDisposedException>(() => check.Append(Body));
+    }
+
     [Theory]
     [InlineData(null, SignatureResult.Missing)]
     [InlineData("", SignatureResult.Missing)]

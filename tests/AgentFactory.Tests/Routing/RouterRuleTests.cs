@@ -43,6 +43,15 @@ public sealed class RouterRuleTests
     public void Listed_actions_match_in_any_case_and_a_payload_without_one_matches_none(string payload, bool matches) =>
         Assert.Equal(matches, Matches("""{ "event": "issues", "actions": ["opened", "reopened"], "jobType": "x" }""", "issues", payload));
 
+    [Fact]
+    public void An_event_without_an_action_matches_a_rule_that_lists_the_empty_action()
+    {
+        const string rule = """{ "event": "*", "actions": ["", "opened"], "jobType": "x" }""";
+        Assert.True(Matches(rule, "push", """{"ref":"refs/heads/main"}"""));
+        Assert.True(Matches(rule, "issues", """{"action":"opened"}"""));
+        Assert.False(Matches(rule, "issues", """{"action":"closed"}"""));
+    }
+
     [Theory]
     [InlineData("created", true)]
     [InlineData("edited", false)]
