@@ -5,7 +5,9 @@
 #
 #   bench/mutation.sh                          both groups, every file
 #   bench/mutation.sh core                     AgentFactory.Core only
-#   bench/mutation.sh ingest                   src/AgentFactory/Ingest only
+#   bench/mutation.sh ingest                   src/AgentFactory/Ingest but its two endpoint files, with its unit tests
+#   bench/mutation.sh endpoints                Ingest/WebhookEndpoints.cs and Ingest/ManualTrigger.cs, with the ingest tests
+#                                              that run the service in process (they need it: these files are its HTTP handlers)
 #   bench/mutation.sh core Queue/QueueSignal.cs Jobs/JobStatus.cs
 #                                              only these files of the group (paths inside the project)
 #   MUTATION_CONCURRENCY=N                     test processes at once (1: the machine is shared)
@@ -26,21 +28,25 @@ CORE_TESTS="FullyQualifiedName~AgentFactory.Tests.Routing|FullyQualifiedName~Age
 CORE_TESTS+="|FullyQualifiedName~AgentFactory.Tests.Models|FullyQualifiedName~AgentFactory.Tests.Trust.TriggerPolicy|FullyQualifiedName~AgentFactory.Tests.Core"
 CORE_TESTS+="|FullyQualifiedName~AgentFactory.Tests.Orchestration.OutcomePolicy|FullyQualifiedName~AgentFactory.Tests.Ingest.WebhookSignature"
 CORE_TESTS+="|FullyQualifiedName~AgentFactory.Tests.Hosting.SettingsTests|FullyQualifiedName~AgentFactory.Tests.Architecture"
-# The ingest tests: the real service in process on loopback HTTP with SQLite; the PostgreSQL ones are left out.
-INGEST_TESTS="FullyQualifiedName~AgentFactory.Tests.Ingest&FullyQualifiedName!~On_postgresql"
+# The ingest path's unit tests: no server (a DefaultHttpContext at most).
+INGEST_TESTS="FullyQualifiedName~AgentFactory.Tests.Ingest.GitHubDeliveryTests|FullyQualifiedName~AgentFactory.Tests.Ingest.FailedRequestLimiterTests"
+INGEST_TESTS+="|FullyQualifiedName~AgentFactory.Tests.Ingest.BodyBudgetRulesTests|FullyQualifiedName~AgentFactory.Tests.Ingest.DeliveryBatcherTests"
+INGEST_TESTS+="|FullyQualifiedName~AgentFactory.Tests.Ingest.RequestBodyTests|FullyQualifiedName~AgentFactory.Tests.Ingest.HealthEndpointTests"
+# The endpoints' tests: the real service in process on loopback HTTP with SQLite; the PostgreSQL one is left out.
+ENDPOINT_TESTS="FullyQualifiedName~AgentFactory.Tests.Ingest&FullyQualifiedName!~On_postgresql"
 
 GROUPS_TO_RUN=()
 FILES=()
 for arg in "$@"; do
   case $arg in
-    core|ingest) GROUPS_TO_RUN+=("$arg") ;;
+    core|ingest|endpoints) GROUPS_TO_RUN+=("$arg") ;;
     *.cs) FILES+=("$arg") ;;
-    *) echo "unknown argument: $arg (expected core, ingest or a .cs path inside the group's project)" >&2; exit 2 ;;
+    *) echo "unknown argument: $arg (expected core, ingest, endpoints or a .cs path inside the group's project)" >&2; exit 2 ;;
   esac
 done
-[[ ${#GROUPS_TO_RUN[@]} -eq 0 ]] && GROUPS_TO_RUN=(core ingest)
+[[ ${#GROUPS_TO_RUN[@]} -eq 0 ]] && GROUPS_TO_RUN=(core ingest endpoints)
 if [[ ${#FILES[@]} -gt 0 && ${#GROUPS_TO_RUN[@]} -ne 1 ]]; then
-  echo "name one group (core or ingest) with the files to mutate" >&2; exit 2
+  echo "name one group (core, ingest or endpoints) with the files to mutate" >&2; exit 2
 fi
 
 dotnet tool restore >/dev/null
@@ -50,12 +56,14 @@ run_group() {
   local mutate=()
   case $group in
     core) project=AgentFactory.Core.csproj; filter=$CORE_TESTS; mutate=(--mutate "**/*.cs") ;;
-    ingest) project=AgentFactory.csproj; filter=$INGEST_TESTS; mutate=(--mutate "Ingest/*.cs") ;;
+    ingest) project=AgentFactory.csproj; filter=$INGEST_TESTS
+      mutate=(--mutate "**/Ingest/*.cs" --mutate "!**/Ingest/WebhookEndpoints.cs" --mutate "!**/Ingest/ManualTrigger.cs") ;;
+    endpoints) project=AgentFactory.csproj; filter=$ENDPOINT_TESTS; mutate=(--mutate "**/Ingest/WebhookEndpoints.cs" --mutate "**/Ingest/ManualTrigger.cs") ;;
   esac
   if [[ ${#FILES[@]} -gt 0 ]]; then
     mutate=()
     for f in "${FILES[@]}"; do
-      [[ $group == ingest && $f != Ingest/* ]] && f=Ingest/$f
+      [[ $group != core && $f != Ingest/* ]] && f=Ingest/$f
       mutate+=(--mutate "**/$f")
     done
   fi
