@@ -32,7 +32,7 @@ CORE_TESTS+="|FullyQualifiedName~AgentFactory.Tests.Hosting.SettingsTests"
 # The ingest path's unit tests: no server (a DefaultHttpContext at most).
 INGEST_TESTS="FullyQualifiedName~AgentFactory.Tests.Ingest.GitHubDeliveryTests|FullyQualifiedName~AgentFactory.Tests.Ingest.FailedRequestLimiterTests"
 INGEST_TESTS+="|FullyQualifiedName~AgentFactory.Tests.Ingest.BodyBudgetRulesTests|FullyQualifiedName~AgentFactory.Tests.Ingest.DeliveryBatcherTests"
-INGEST_TESTS+="|FullyQualifiedName~AgentFactory.Tests.Ingest.RequestBodyTests|FullyQualifiedName~AgentFactory.Tests.Ingest.HealthEndpointTests"
+INGEST_TESTS+="|FullyQualifiedName~AgentFactory.Tests.Ingest.RequestBodyTests|FullyQualifiedName~AgentFactory.Tests.Ingest.HealthEndpointTests|FullyQualifiedName~AgentFactory.Tests.Ingest.ProblemsTests"
 # The endpoints' tests: the real service in process on loopback HTTP with SQLite; the PostgreSQL one is left out.
 ENDPOINT_TESTS="FullyQualifiedName~AgentFactory.Tests.Ingest&FullyQualifiedName!~On_postgresql"
 

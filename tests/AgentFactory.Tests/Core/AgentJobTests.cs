@@ -22,6 +22,10 @@ public sealed class AgentJobTests
     }
 
     [Fact]
+    public void A_row_without_an_owner_carries_an_empty_owner_in_its_lease() =>
+        Assert.Equal(new JobLease(9, "", 2), (Job("{}").Record with { LeaseOwner = null }).Lease);
+
+    [Fact]
     public void Payload_strings_are_read_at_dotted_paths_with_numbers_and_booleans_as_written()
     {
         var job = Job("""{"repository":{"full_name":"acme/api","private":false,"id":42,"fork":true},"ref":"refs/heads/main","sizes":[1],"none":null}""");

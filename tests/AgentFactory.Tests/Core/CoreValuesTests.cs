@@ -20,6 +20,23 @@ public sealed class CoreValuesTests
         Assert.False(options.IsAlive(now.AddSeconds(-30.001), now));
     }
 
+    /// <summary>The defaults docs/configuration.md documents for each variable left unset.</summary>
+    [Fact]
+    public void Unset_settings_have_their_documented_defaults()
+    {
+        var options = new AgentFactoryOptions();
+        Assert.Equal("data", options.DataDirectory);
+        Assert.Equal("", options.ManualTriggerToken);
+        Assert.Equal("", options.WebhookSecretSource);
+        Assert.Equal("", options.ManualTokenSource);
+        Assert.Equal("INFO", options.LogLevel);
+        Assert.Equal("text", options.LogFormat);
+        Assert.True(options.GitSyncEnabled);
+        Assert.Equal(64L * 1024 * 1024, options.WebhookBodyBudgetBytes);
+        Assert.Matches($"^{System.Text.RegularExpressions.Regex.Escape(Environment.MachineName)}:{Environment.ProcessId}:[0-9a-f]{{6}}$", options.InstanceName);
+        Assert.NotEqual(options.InstanceName, new AgentFactoryOptions().InstanceName);
+    }
+
     [Fact]
     public void Webhook_secrets_are_kept_as_utf8_bytes_for_the_hmac()
     {

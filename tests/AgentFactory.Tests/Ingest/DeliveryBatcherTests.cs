@@ -79,6 +79,16 @@ public sealed class DeliveryBatcherTests
         Assert.Equal(6, store.Batches.Sum());
     }
 
+    [Fact]
+    public async Task A_delivery_after_the_stop_is_refused_instead_of_waiting_forever()
+    {
+        using var batcher = new DeliveryBatcher(new RecordingStore());
+        await batcher.StartAsync(CancellationToken.None);
+        await batcher.RecordAsync(Delivery(0), [], CancellationToken.None).WaitAsync(Wait.Deadline); // the writer runs
+        await batcher.StopAsync(CancellationToken.None);
+        await Assert.ThrowsAsync<System.Threading.Channels.ChannelClosedException>(() => batcher.RecordAsync(Delivery(0), [], CancellationToken.None).WaitAsync(Wait.Deadline));
+    }
+
     /// <summary>Answers each delivery with its number ("d7" → event id 7), and records how many each transaction held.</summary>
     private sealed class RecordingStore : IDeliveryStore
     {

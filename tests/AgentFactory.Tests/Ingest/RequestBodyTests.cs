@@ -69,6 +69,14 @@ public sealed class RequestBodyTests
         Assert.Equal(0, budget.Used);
     }
 
+    [Fact]
+    public async Task A_body_announced_at_exactly_the_limit_is_read()
+    {
+        using var body = await RequestBody.ReadAsync(Request(new MemoryStream(Data(100)), 100), 100, new BodyBudget(16 * Chunk), suspect: false);
+        Assert.Equal(BodyStatus.Read, body.Status);
+        Assert.Equal(100, body.Length);
+    }
+
     [Theory]
     [InlineData(100, BodyStatus.TooLarge)]
     [InlineData(101, BodyStatus.Read)]
