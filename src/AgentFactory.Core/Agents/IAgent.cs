@@ -57,7 +57,7 @@ public sealed class AgentJob(JobRecord record)
     {
         try
         {
-            using var doc = JsonDocument.Parse(string.IsNullOrWhiteSpace(json) ? "{}" : json);
+            using var doc = JsonDocument.Parse(json); // empty or blank text is a JsonException too
             return doc.RootElement.ValueKind == JsonValueKind.Object ? doc.RootElement.Clone() : EmptyObject();
         }
         catch (JsonException)

@@ -86,17 +86,4 @@ public sealed class BodyBudgetTests
         // The budget is free again: a real delivery goes through.
         Assert.Equal(HttpStatusCode.Accepted, (await service.Http.SendAsync(Fixtures.Delivery("push", Fixtures.Read("push", "push"), TestService.Secret))).StatusCode);
     }
-
-    [Fact]
-    public void Throttled_clients_share_a_quarter_of_the_budget_and_leave_the_rest_to_others()
-    {
-        var budget = new BodyBudget(400);
-        Assert.True(budget.TryTake(100, suspect: true));
-        Assert.False(budget.TryTake(1, suspect: true));
-        Assert.True(budget.TryTake(300, suspect: false));
-        Assert.False(budget.TryTake(1, suspect: false));
-        budget.Return(100, suspect: true);
-        Assert.True(budget.TryTake(100, suspect: true));
-        Assert.Equal(400, budget.Used);
-    }
 }

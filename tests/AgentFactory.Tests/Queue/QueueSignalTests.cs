@@ -93,6 +93,81 @@ public sealed class QueueSignalTests
         Assert.True(await signal.WaitAsync(TimeSpan.FromSeconds(1), time, CancellationToken.None));
     }
 
+    [Fact]
+    public async Task A_lease_change_before_the_wait_returns_true_at_once_and_is_used_up()
+    {
+        var signal = new QueueSignal();
+        var time = new FakeTimeProvider();
+        signal.NotifyLeasesChanged();
+        signal.NotifyLeasesChanged();
+        Assert.True(await signal.WaitLeasesChangedAsync(Long, time, CancellationToken.None));
+        var second = signal.WaitLeasesChangedAsync(TimeSpan.FromSeconds(5), time, CancellationToken.None);
+        Assert.False(second.IsCompleted);
+        time.Advance(TimeSpan.FromSeconds(5));
+        Assert.False(await second);
+    }
+
+    [Fact]
+    public async Task A_lease_change_during_the_wait_wakes_it_with_true()
+    {
+        var signal = new QueueSignal();
+        var wait = signal.WaitLeasesChangedAsync(Long, new FakeTimeProvider(), CancellationToken.None);
+        Assert.False(wait.IsCompleted);
+        signal.NotifyLeasesChanged();
+        Assert.True(await wait.WaitAsync(TimeSpan.FromSeconds(10)));
+    }
+
+    /// <summary>New work must not make the renewal loop look at leases early, nor a cancellation look like new work.</summary>
+    [Fact]
+    public async Task New_work_and_lease_changes_are_two_separate_wake_ups()
+    {
+        var signal = new QueueSignal();
+        var time = new FakeTimeProvider();
+        var leases = signal.WaitLeasesChangedAsync(TimeSpan.FromSeconds(5), time, CancellationToken.None);
+        signal.Notify();
+        Assert.False(leases.IsCompleted);
+        time.Advance(TimeSpan.FromSeconds(5));
+        Assert.False(await leases);
+        Assert.True(await signal.WaitAsync(Long, time, CancellationToken.None)); // the work notification is still there
+
+        var work = signal.WaitAsync(TimeSpan.FromSeconds(5), time, CancellationToken.None);
+        signal.NotifyLeasesChanged();
+        Assert.False(work.IsCompleted);
+        time.Advance(TimeSpan.FromSeconds(5));
+        Assert.False(await work);
+        Assert.True(await signal.WaitLeasesChangedAsync(Long, time, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task The_lease_wait_times_out_with_false_and_throws_when_the_caller_cancels()
+    {
+        var signal = new QueueSignal();
+        var time = new FakeTimeProvider();
+        var timedOut = signal.WaitLeasesChangedAsync(TimeSpan.FromSeconds(60), time, CancellationToken.None);
+        time.Advance(TimeSpan.FromSeconds(59));
+        Assert.False(timedOut.IsCompleted);
+        time.Advance(TimeSpan.FromSeconds(1));
+        Assert.False(await timedOut.WaitAsync(TimeSpan.FromSeconds(10)));
+
+        using var cts = new CancellationTokenSource();
+        var cancelled = signal.WaitLeasesChangedAsync(Long, time, cts.Token);
+        await cts.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => cancelled);
+    }
+
+    /// <summary>A busy orchestrator finds its wake-up already there on most turns: that costs no timer at all.</summary>
+    [Fact]
+    public async Task A_pending_wake_up_is_taken_without_starting_a_timeout_timer()
+    {
+        var signal = new QueueSignal();
+        var time = new LateCallbackTimeProvider();
+        signal.Notify();
+        signal.NotifyLeasesChanged();
+        Assert.True(await signal.WaitAsync(Long, time, CancellationToken.None));
+        Assert.True(await signal.WaitLeasesChangedAsync(Long, time, CancellationToken.None));
+        Assert.Empty(time.Callbacks);
+    }
+
     /// <summary>Keeps every timer's callback so a test can run it at the worst moment: after disposal.</summary>
     private sealed class LateCallbackTimeProvider : TimeProvider
     {
