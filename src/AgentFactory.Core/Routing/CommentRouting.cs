@@ -38,7 +38,7 @@ public static class CommentRouting
     public static long? NumberOf(JsonElement payload)
     {
         foreach (var owner in new[] { "issue", "pull_request" })
-            if (payload.TryGetProperty(owner, out var o) && o.ValueKind == JsonValueKind.Object && o.TryGetProperty("number", out var n) && n.TryGetInt64(out var v)) return v;
+            if (payload.TryGetProperty(owner, out var o) && o.ValueKind == JsonValueKind.Object && o.TryGetProperty("number", out var n) && n.ValueKind == JsonValueKind.Number && n.TryGetInt64(out var v)) return v;
         return payload.TryGetProperty("number", out var m) && m.ValueKind == JsonValueKind.Number && m.TryGetInt64(out var w) ? w : null;
     }
 }

@@ -89,7 +89,7 @@ public sealed class ReplayWorld : IAsyncDisposable
         using (var store = new SqliteJobStore(DatabasePath, new FakeTimeProvider(at ?? DateTimeOffset.UtcNow), new QueueSignal()))
         {
             await store.MigrateAsync(default);
-            var jobs = withJob ? [routing.SettingsFor(jobType).NewJob(jobType, payload, 5)] : new List<Jobs.NewJob>();
+            var jobs = withJob ? [routing.SettingsFor(jobType).NewJob(jobType, payload, 5)] : new List<AgentFactory.Jobs.NewJob>();
             var result = await store.RecordDeliveryAsync(new NewWebhookEvent(deliveryId, "1", eventType, action, AgentWorld.Repository, payload), jobs, default);
             Assert.Null(result.Refused);
         }
@@ -101,7 +101,7 @@ public sealed class ReplayWorld : IAsyncDisposable
     {
         string snapshot;
         using (var store = new SqliteJobStore(DatabasePath, TimeProvider.System, new QueueSignal()))
-            snapshot = JsonSerializer.Serialize(await store.ListJobsAsync(new Jobs.JobQuery(Limit: 1000), default));
+            snapshot = JsonSerializer.Serialize(await store.ListJobsAsync(new AgentFactory.Jobs.JobQuery(Limit: 1000), default));
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         return snapshot;
     }

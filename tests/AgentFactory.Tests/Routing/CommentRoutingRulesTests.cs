@@ -53,6 +53,8 @@ public sealed class CommentRoutingRulesTests
     [InlineData("""{"number":9,"pull_request":{"title":"t"}}""", 9L)]
     [InlineData("""{"issue":7,"number":6}""", 6L)]
     [InlineData("""{"number":"9"}""", null)]
+    [InlineData("""{"issue":{"number":"7"},"number":6}""", 6L)] // a hand-made payload: a string is no number, and never a crash
+    [InlineData("""{"pull_request":{"number":null}}""", null)]
     [InlineData("""{"number":1.5}""", null)]
     [InlineData("{}", null)]
     public void The_number_is_the_issues_or_pull_requests_else_the_events(string json, long? number) =>
