@@ -20,11 +20,11 @@ internal static class DoctorWorkspaceCheck
 
         foreach (var (repository, path) in options.RepositoryPaths.OrderBy(p => p.Key, StringComparer.Ordinal))
             report(DoctorCommand.Level.Ok, $"repositories: {repository} comes from the clone {path} (REPOSITORY_PATHS)", null);
-        var others = options.RepositoryPaths.Count == 0 ? "every repository" : "other repositories";
+        var others = options.RepositoryPaths.Count == 0 ? "every repository comes" : "other repositories come";
         if (github.Configured)
-            report(DoctorCommand.Level.Ok, $"repositories: {others} come from {github.GitUrl}<owner>/<name>.git (the git host of GITHUB_API_URL) with {github.Describe()}", null);
+            report(DoctorCommand.Level.Ok, $"repositories: {others} from {github.GitUrl}<owner>/<name>.git (the git host of GITHUB_API_URL) with {github.Describe()}", null);
         else
-            report(DoctorCommand.Level.Warn, $"repositories: {others} come from {github.GitUrl}<owner>/<name>.git without a credential, so only public ones can be checked out",
+            report(DoctorCommand.Level.Warn, $"repositories: {others} from {github.GitUrl}<owner>/<name>.git without a credential, so only public ones can be checked out",
                 "set GITHUB_TOKEN (or the GitHub App variables), or REPOSITORY_PATHS=owner/name=/path/to/clone for each repository agents check out");
 
         foreach (var (what, dir) in new[] { ("mirrors", options.MirrorDirectory), ("worktrees", options.WorktreeDirectory) })

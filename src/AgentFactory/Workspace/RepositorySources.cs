@@ -14,6 +14,9 @@ public sealed record RepositorySource(RepositoryName Repository, GitRemote Remot
     /// <summary>What to do when fetching from it fails, in the operator's terms.</summary>
     public string Hint => IsLocal
         ? $"Check the clone at {Remote.Url} (REPOSITORY_PATHS), or remove {Repository.Key} from REPOSITORY_PATHS to fetch it from GitHub."
+        : Remote.Auth is null
+        ? $"No GitHub credential is set, so only a public repository can be fetched: check that {Repository} is public on {Remote.Url}, " +
+          $"set GITHUB_TOKEN or the GitHub App (GITHUB_API_URL for Enterprise), or set REPOSITORY_PATHS={Repository.Key}=/path/to/a/clone to use a local clone."
         : $"Check that {Credential} can read {Repository} on {Remote.Url} (GITHUB_TOKEN or the GitHub App; GITHUB_API_URL for Enterprise), " +
           $"or set REPOSITORY_PATHS={Repository.Key}=/path/to/a/clone to use a local clone.";
 }
@@ -54,7 +57,7 @@ public sealed class RepositorySources(AgentFactoryOptions options, GitHubClients
     public RepositorySource OnGitHost(RepositoryName repository, string? token)
     {
         var url = new Uri(GitHost, $"{repository.Owner}/{repository.Name}.git");
-        var credential = token is null ? "no credential (GITHUB_TOKEN is not set: public repositories only)" : github.Settings.Describe();
+        var credential = token is null ? "none" : github.Settings.Describe();
         return new RepositorySource(repository, new GitRemote(url.AbsoluteUri, token is null ? null : GitAuth.Token(GitHost, token)),
             $"the git host of GITHUB_API_URL ({GitHost})", credential);
     }
