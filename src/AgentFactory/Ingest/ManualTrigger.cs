@@ -42,8 +42,8 @@ public static partial class ManualTrigger
         var request = new ManualRequest(null, null, null);
         if (body.Length > 0)
         {
-            var mediaType = (http.Request.ContentType ?? "").Split(';')[0].Trim();
-            if (!mediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase))
+            var mediaType = http.Request.ContentType?.Split(';')[0].Trim();
+            if (!string.Equals(mediaType, "application/json", StringComparison.OrdinalIgnoreCase))
                 return Problems.Of(StatusCodes.Status415UnsupportedMediaType, "unsupported_content_type", "Send the body as JSON with 'Content-Type: application/json'.");
             if (Parse(body.Bytes, out var problem) is not { } parsed) return Problems.Of(StatusCodes.Status400BadRequest, "malformed_body", problem!);
             request = parsed;
@@ -133,7 +133,7 @@ public static partial class ManualTrigger
                 switch (field.Name)
                 {
                     case "job_type" when field.Value.ValueKind is JsonValueKind.String or JsonValueKind.Null:
-                        jobType = field.Value.ValueKind == JsonValueKind.Null ? null : field.Value.GetString();
+                        jobType = field.Value.GetString(); // null for a JSON null
                         break;
                     case "job_type":
                         problem = "job_type must be a string, such as \"custom_task\".";

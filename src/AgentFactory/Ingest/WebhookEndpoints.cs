@@ -152,7 +152,7 @@ public static partial class WebhookEndpoints
     /// <summary>The JSON text of the payload for both content types GitHub offers.</summary>
     private static (string? Json, string? Problem, int Status) PayloadJson(string? contentType, byte[] body)
     {
-        var mediaType = (contentType ?? "").Split(';')[0].Trim().ToLowerInvariant();
+        var mediaType = contentType?.Split(';')[0].Trim().ToLowerInvariant();
         switch (mediaType)
         {
             case "application/json":
@@ -174,6 +174,7 @@ public static partial class WebhookEndpoints
         }
     }
 
+    // Stryker disable once Boolean : the BOM flag is for encoding, and this instance only decodes.
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Rejected webhook delivery from {Remote}: signature {Result}")]

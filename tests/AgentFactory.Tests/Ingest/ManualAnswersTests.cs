@@ -211,6 +211,15 @@ public sealed class ManualAnswersTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_body_without_a_content_type_is_a_415()
+    {
+        var request = _service.Manual();
+        request.Content = new ByteArrayContent("""{"job_type": "manual"}"""u8.ToArray());
+        await RefusedAsync(request, HttpStatusCode.UnsupportedMediaType, "unsupported_content_type",
+            "Send the body as JSON with 'Content-Type: application/json'.");
+    }
+
+    [Fact]
     public async Task A_body_over_1_MB_is_a_413()
     {
         var request = _service.Manual(new JsonObject { ["payload"] = new string('x', (int)ManualTrigger.MaxBodyBytes) }.ToJsonString());
@@ -225,13 +234,20 @@ public sealed class ManualAnswersTests : IAsyncLifetime
         await BadBodyAsync(json, "unstorable_payload", StorableJson.Problem("""{"a": 1e999999}""")!);
     }
 
+    /// <summary>
+    /// With the budget at four 32 KB chunks, a manual body of two fits (a token holder is not a suspect
+    /// limited to a quarter) and one of seven gets 503 busy.
+    /// </summary>
     [Fact]
     public async Task With_the_body_budget_spent_a_manual_trigger_is_a_503_busy()
     {
-        await using var service = await TestService.StartAsync(roles: Roles.Webhook, configure: o => o.WebhookBodyBudgetBytes = 32 * 1024);
-        var response = await service.Http.SendAsync(service.Manual(new JsonObject { ["payload"] = new string('x', 40 * 1024) }.ToJsonString()));
+        await using var service = await TestService.StartAsync(roles: Roles.Webhook, configure: o => o.WebhookBodyBudgetBytes = 4 * 32 * 1024);
+        string Body(int kb) => new JsonObject { ["payload"] = new string('x', kb * 1024) }.ToJsonString();
+        Assert.Equal(HttpStatusCode.Accepted, (await service.Http.SendAsync(service.Manual(Body(40)))).StatusCode);
+        var response = await service.Http.SendAsync(service.Manual(Body(200)));
         Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.Equal(TimeSpan.FromSeconds(5), response.Headers.RetryAfter!.Delta);
         Assert.Equal("busy", (await response.Content.ReadFromJsonAsync<JsonObject>())!["error"]!.GetValue<string>());
-        Assert.Empty(await service.AllJobsAsync());
+        Assert.Single(await service.AllJobsAsync());
     }
 }

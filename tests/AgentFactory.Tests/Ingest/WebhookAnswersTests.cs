@@ -187,11 +187,12 @@ public sealed class WebhookAnswersTests : IAsyncLifetime
     [Fact]
     public async Task A_routed_field_holding_half_a_surrogate_pair_is_a_400_that_names_it()
     {
-        var response = await _service.Http.SendAsync(Signed("""{"ref": "refs/heads/\ud800"}"""));
+        // Ingest reads "action" as text; half a pair is no text, so this fails while routing, before the store judges it.
+        var response = await _service.Http.SendAsync(Signed("""{"action": "\ud800"}"""));
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         var body = (await response.Content.ReadFromJsonAsync<JsonObject>())!;
         Assert.Equal("unstorable_payload", body["error"]!.GetValue<string>());
-        Assert.Equal(StorableJson.Problem("""{"ref": "refs/heads/\ud800"}"""), body["message"]!.GetValue<string>());
+        Assert.Equal(StorableJson.Problem("""{"action": "\ud800"}"""), body["message"]!.GetValue<string>());
         Assert.Equal(["unknown/bad_request"], _counted.Seen);
         Assert.Empty(await _service.Store.ListEventsAsync(new EventQuery(), default));
     }
@@ -297,6 +298,9 @@ public sealed class WebhookAnswersTests : IAsyncLifetime
         Assert.Equal(expected.ToJsonString(), (await again.Content.ReadFromJsonAsync<JsonObject>())!.ToJsonString());
         Assert.Equal(["push/queued", "push/duplicate"], _counted.Seen);
         Assert.Single(await _service.AllJobsAsync());
+        Assert.Equal(
+            [$"Debug AgentFactory.Ingest: Delivery push/- {id}: duplicate=False, jobs=1", $"Debug AgentFactory.Ingest: Delivery push/- {id}: duplicate=True, jobs=0"],
+            _logs.Lines.Where(l => l.StartsWith("Debug AgentFactory.Ingest: Delivery ", StringComparison.Ordinal)));
     }
 
     [Fact]
@@ -334,7 +338,7 @@ public sealed class WebhookAnswersTests : IAsyncLifetime
 
     /// <summary>
     /// With the budget at four 32 KB chunks: a body of two chunks fits, until the sender is throttled and
-    /// shares a quarter; a body of seven never fits. Each is a 503 busy, and only the first is logged.
+    /// shares a quarter; a body of seven never fits. Each is a 503 busy, and only the first of the three is logged.
     /// </summary>
     [Fact]
     public async Task A_spent_body_budget_is_a_503_busy_logged_once_and_a_throttled_sender_gets_a_quarter_of_it()
@@ -348,7 +352,7 @@ public sealed class WebhookAnswersTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.Accepted, (await service.Http.SendAsync(Signed(Body(40)))).StatusCode);
         var limit = service.Host.Services.GetRequiredService<FailedRequestLimiter>();
         while (!limit.IsBlocked(IPAddress.Loopback)) limit.RecordFailure(IPAddress.Loopback);
-        foreach (var kb in new[] { 40, 200 })
+        foreach (var kb in new[] { 40, 200, 200 })
         {
             var response = await service.Http.SendAsync(Signed(Body(kb)));
             Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
@@ -356,7 +360,7 @@ public sealed class WebhookAnswersTests : IAsyncLifetime
             Assert.Equal("busy", (await response.Content.ReadFromJsonAsync<JsonObject>())!["error"]!.GetValue<string>());
         }
         Assert.Equal(HttpStatusCode.Accepted, (await service.Http.SendAsync(Signed(Body(10)))).StatusCode);
-        Assert.Equal(["push/queued", "unknown/busy", "unknown/busy", "push/queued"], counted.Seen);
+        Assert.Equal(["push/queued", "unknown/busy", "unknown/busy", "unknown/busy", "push/queued"], counted.Seen);
         Assert.Equal(
             ["Warning AgentFactory.Ingest: Answered 503 to a webhook request from 127.0.0.1: the request bodies in flight hold WEBHOOK_BODY_BUDGET_MB"],
             logs.Lines.Where(l => l.Contains("Answered 503", StringComparison.Ordinal)));
