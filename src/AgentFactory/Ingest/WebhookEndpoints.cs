@@ -174,8 +174,8 @@ public static partial class WebhookEndpoints
         }
     }
 
-    // Stryker disable once Boolean : the BOM flag is for encoding, and this instance only decodes.
-    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+    /// <summary>UTF-8 that throws on bytes that are not UTF-8, instead of replacing them with U+FFFD.</summary>
+    private static readonly Encoding StrictUtf8 = Encoding.GetEncoding("utf-8", EncoderFallback.ExceptionFallback, DecoderFallback.ExceptionFallback);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Rejected webhook delivery from {Remote}: signature {Result}")]
     private static partial void LogRejected(ILogger logger, string result, string remote);
