@@ -38,8 +38,9 @@ public static partial class WebhookEndpoints
             return result;
         }
         var client = http.Connection.RemoteIpAddress;
+        // Only for log lines of refusals, so an accepted delivery does not format the address.
         // Stryker disable once String,NullCoalescing : Kestrel on TCP always knows the peer's address; only a unix socket has none.
-        var remote = client?.ToString() ?? "?";
+        string Remote() => client?.ToString() ?? "?";
         IResult Throttled()
         {
             http.Response.Headers.RetryAfter = ((int)FailedRequestLimiter.RetryAfter.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
@@ -48,7 +49,7 @@ public static partial class WebhookEndpoints
         }
         IResult BadSignature(SignatureResult signature)
         {
-            LogRejected(log, signature.ToString(), remote);
+            LogRejected(log, signature.ToString(), Remote());
             limiter.RecordFailure(client);
             return Rejected("bad_signature", Problems.Of(StatusCodes.Status401Unauthorized, "invalid_signature", signature switch
             {
@@ -71,7 +72,7 @@ public static partial class WebhookEndpoints
                 $"The body is larger than GitHub's {AgentFactoryOptions.MaxWebhookBodyBytes / (1024 * 1024)} MB webhook limit."));
         if (body.Status == BodyStatus.OverBudget)
         {
-            if (budget.ShouldReportSpent()) LogBusy(log, remote);
+            if (budget.ShouldReportSpent()) LogBusy(log, Remote());
             return Rejected("busy", Problems.Busy(http));
         }
         var signature = check.Finish();
